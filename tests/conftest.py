@@ -1,0 +1,137 @@
+"""Shared fixtures: every test runs git with an isolated identity and configuration."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh HOME and global git config per test; no system config, no inherited hook state."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Test Author\n\temail = author@example.com\n"
+        "[init]\n\tdefaultBranch = main\n"
+        "[protocol \"file\"]\n\tallow = always\n"
+        "[advice]\n\tdetachedHead = false\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key, value in IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    for key in list(os.environ):
+        if key.startswith(("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "PRE_COMMIT", "METAWSM_")):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    yield home
+
+
+def git(cwd: Path, *args: str, check: bool = True, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run real git in ``cwd``; raises with git's output when ``check`` and git fails."""
+    proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, check=False)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"git {' '.join(args)} failed ({proc.returncode}):\n"
+            f"{proc.stdout.decode(errors='replace')}{proc.stderr.decode(errors='replace')}"
+        )
+    return proc
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """An empty non-bare repository on an unborn ``main``."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    return path
+
+
+def write(root: Path, relpath: str, content: str | bytes = "x\n") -> Path:
+    target = root / relpath
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        target.write_text(content, encoding="utf-8")
+    else:
+        target.write_bytes(content)
+    return target
+
+
+def commit_all(root: Path, message: str = "change") -> str:
+    """Commit everything with hooks bypassed (setup only); returns the new HEAD id."""
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--no-verify", "-m", message)
+    return git(root, "rev-parse", "HEAD").stdout.decode().strip()
+
+
+BIN = Path(sys.executable).parent
+CLI = str(BIN / "metawsm-hooks")
+
+
+@pytest.fixture
+def on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Put this interpreter's scripts (``metawsm-hooks``) first on PATH, as an installed tool is."""
+    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def cli(cwd: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``metawsm-hooks`` console script."""
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run(
+        [CLI, *args], cwd=cwd, input=input, capture_output=True, check=False, env=full_env
+    )
+    return subprocess.CompletedProcess(
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", errors="replace"),
+        proc.stderr.decode("utf-8", errors="replace"),
+    )
+
+
+def write_policy(root: Path, git_pr: dict[str, object] | None = None, **blocks: object) -> Path:
+    """A policy file laid over metawsm's defaults (only the given blocks)."""
+    doc: dict[str, object] = dict(blocks)
+    if git_pr is not None:
+        doc["git_pr"] = git_pr
+    doc.setdefault("operator", {"llm": {"mode": "off"}})
+    return write(root, ".metawsm/policy.json", json.dumps(doc, indent=2) + "\n")
+
+
+@pytest.fixture
+def hooked(repo: Path, on_path: None) -> Path:
+    """A repository with a committed policy on a fitting branch and the hooks installed."""
+    write_policy(repo, {"required_checks": ["tests", "forbidden_files"]})
+    write(repo, "README.md", "hello\n")
+    commit_all(repo, "initial")
+    git(repo, "checkout", "-q", "-b", "abc-1/repo/run-1")
+    proc = cli(repo, "install")
+    assert proc.returncode == 0, proc.stderr
+    return repo
+
+
+def output(proc: subprocess.CompletedProcess[bytes] | subprocess.CompletedProcess[str]) -> str:
+    """stdout and stderr together, as a user sees them."""
+    out, err = proc.stdout, proc.stderr
+    if isinstance(out, bytes):
+        out = out.decode("utf-8", errors="replace")
+    if isinstance(err, bytes):
+        err = err.decode("utf-8", errors="replace")
+    return f"{out}{err}"
