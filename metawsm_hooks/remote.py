@@ -1,0 +1,55 @@
+"""Which repository a remote URL points at, for ``git_pr.allowed_repos``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# scp-like syntax (git@host:owner/name.git) is what git accepts when there is no '//' and the
+# part before the first ':' has no '/'.
+_SCP = re.compile(r"^(?:[^@/]+@)?(?P<host>\[[^\]]+\]|[^:/]+):(?P<path>.*)$")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?P<rest>.*)$")
+
+
+def repository_path(url: str) -> list[str]:
+    """The path components of the repository a remote URL names, without a trailing ``.git``."""
+    url = url.strip()
+    found = _URL.match(url)
+    if found:
+        rest = found.group("rest")
+        path = rest.split("/", 1)[1] if "/" in rest else ""
+        path = path.split("?", 1)[0].split("#", 1)[0]
+    else:
+        scp = _SCP.match(url)
+        # A Windows drive letter (C:\x) or a local path containing ':' after a '/' is a path.
+        is_scp = scp is not None and len(scp.group("host")) > 1 and "/" not in url.split(":", 1)[0]
+        path = scp.group("path") if is_scp and scp is not None else url
+    parts = [p for p in re.split(r"[\\/]+", path) if p not in ("", ".")]
+    if parts and parts[-1].lower().endswith(".git"):
+        parts[-1] = parts[-1][: -len(".git")]
+    if parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def is_allowed(url: str, allowed: Sequence[str]) -> bool:
+    """Does ``url`` name one of ``allowed`` (``owner/name`` or bare ``name``, any case)?
+
+    An empty ``allowed`` list allows every remote.
+    """
+    if not allowed:
+        return True
+    parts = [p.lower() for p in repository_path(url)]
+    if not parts:
+        return False
+    for entry in allowed:
+        wanted = [p for p in entry.strip().lower().removesuffix(".git").split("/") if p]
+        if wanted and parts[-len(wanted) :] == wanted:
+            return True
+    return False
+
+
+def describe(url: str) -> str:
+    """``owner/name`` (or whatever is known) for messages."""
+    parts = repository_path(url)
+    return "/".join(parts[-2:]) if parts else url
