@@ -1,0 +1,339 @@
+"""Command line: argparse → typed arguments → a command or stage → exit code."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import NoReturn
+
+from metawsm_hooks import __version__
+from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, EXIT_USAGE, FatalError
+from metawsm_hooks.output import Output
+
+PR_STATES = ("open", "closed", "merged", "draft")
+HOOK_TYPES = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-push", "pre-receive")
+
+
+@dataclass(frozen=True)
+class Common:
+    policy: Path | None = None
+    db: str | None = None
+    json: bool = False
+
+
+@dataclass(frozen=True)
+class ValidateArgs:
+    paths: tuple[Path, ...]
+    strict: bool
+
+
+@dataclass(frozen=True)
+class RenderArgs:
+    ticket: str
+    repo: str
+    run: str
+    template: str | None
+
+
+@dataclass(frozen=True)
+class CheckBranchArgs:
+    name: str | None
+
+
+@dataclass(frozen=True)
+class RunArgs:
+    stage: str
+    hook_args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CiArgs:
+    base: str
+    head: str
+    branch: str | None
+
+
+@dataclass(frozen=True)
+class InstallArgs:
+    hook_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InitArgs:
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class StatusArgs:
+    ticket: str | None
+    limit: int
+
+
+@dataclass(frozen=True)
+class RecordArgs:
+    url: str
+    number: int | None
+    state: str
+    branch: str | None
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    common: Common
+    args: object = field(default=None)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors say what to do in one line and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise FatalError(f"{message} (see '{self.prog} --help')", exit_code=EXIT_USAGE)
+
+
+def _common(
+    parser: argparse.ArgumentParser, *, policy: bool = True, db: bool = False, fmt: bool = False
+) -> None:
+    if policy:
+        parser.add_argument(
+            "--policy",
+            metavar="PATH",
+            type=Path,
+            help="policy file to use (default: $METAWSM_POLICY, else .metawsm/policy.json)",
+        )
+    if db:
+        parser.add_argument(
+            "--db",
+            metavar="PATH",
+            help="store to use (default: $METAWSM_DB, else .metawsm/metawsm.db)",
+        )
+    if fmt:
+        parser.add_argument(
+            "--format", choices=("human", "json"), default="human", help="output format"
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="metawsm-hooks",
+        description="Enforce a repository's metawsm policy (.metawsm/policy.json) in git hooks.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser(
+        "validate", help="validate policy files", description="Validate policy files."
+    )
+    p.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="files (default: the repository's)"
+    )
+    p.add_argument("--strict", action="store_true", help="unknown keys are errors, not warnings")
+    _common(p, fmt=True)
+
+    sub.add_parser(
+        "schema", help="print the policy's JSON Schema", description="Print the JSON Schema."
+    )
+
+    branch = sub.add_parser(
+        "branch", help="render or check branch names", description="Branch names."
+    )
+    bsub = branch.add_subparsers(dest="branch_command", metavar="ACTION", parser_class=_Parser)
+    bsub.required = True
+    p = bsub.add_parser("render", help="print the branch name metawsm would create")
+    p.add_argument("--ticket", required=True)
+    p.add_argument("--repo", required=True)
+    p.add_argument("--run", required=True)
+    p.add_argument(
+        "--template", help="branch template (default: the policy's git_pr.branch_template)"
+    )
+    _common(p)
+    p = bsub.add_parser("check", help="does a branch name fit the template")
+    p.add_argument("name", nargs="?", help="branch name (default: the current branch)")
+    _common(p, fmt=True)
+
+    p = sub.add_parser(
+        "run",
+        help="run a hook stage (what the scripts in hooks/ call)",
+        description="Run a hook stage with the arguments and stdin git gives the hook.",
+    )
+    p.add_argument("stage", choices=HOOK_TYPES)
+    p.add_argument(
+        "hook_args", nargs=argparse.REMAINDER, metavar="ARGS", help="the hook's arguments"
+    )
+    _common(p, db=True, fmt=True)
+
+    p = sub.add_parser(
+        "ci", help="the push checks over a range, for CI", description="Push checks for CI."
+    )
+    p.add_argument("--base", required=True, metavar="REV")
+    p.add_argument("--head", required=True, metavar="REV")
+    p.add_argument(
+        "--branch", metavar="NAME", help="branch the range belongs to (default: current)"
+    )
+    _common(p, db=True, fmt=True)
+
+    p = sub.add_parser(
+        "init", help="write a default policy", description="Write .metawsm/policy.json."
+    )
+    p.add_argument("--force", action="store_true", help="overwrite an existing policy file")
+    p = sub.add_parser(
+        "install", help="install the git hooks", description="Install the git hooks."
+    )
+    p.add_argument(
+        "--hook-type",
+        action="append",
+        choices=HOOK_TYPES,
+        dest="hook_types",
+        help="hook to install (repeatable; default: pre-commit, commit-msg, pre-push)",
+    )
+    sub.add_parser("uninstall", help="remove the git hooks, restoring chained ones")
+    p = sub.add_parser("doctor", help="check the setup and say how to fix it")
+    _common(p, db=True)
+    p = sub.add_parser("onboard", help="init + install + doctor")
+    p.add_argument("--force", action="store_true", help="overwrite an existing policy file")
+    _common(p, db=True)
+
+    p = sub.add_parser("status", help="recorded pull requests and recent hook runs")
+    p.add_argument("--ticket")
+    p.add_argument("--limit", type=int, default=20, help="hook runs to show (default 20)")
+    _common(p, policy=False, db=True, fmt=True)
+
+    pr = sub.add_parser("pr", help="pull-request records", description="Pull-request records.")
+    psub = pr.add_subparsers(dest="pr_command", metavar="ACTION", parser_class=_Parser)
+    psub.required = True
+    p = psub.add_parser("record", help="record a PR for the branch's run/ticket/repo")
+    p.add_argument("--url", required=True)
+    p.add_argument("--number", type=int, help="PR number (default: taken from the URL)")
+    p.add_argument("--state", choices=PR_STATES, default="open")
+    p.add_argument("--branch", help="branch (default: the current branch)")
+    _common(p, db=True)
+    return parser
+
+
+def parse(argv: Sequence[str]) -> Command:
+    parser = build_parser()
+    argv = list(argv)
+    if argv[:1] == ["run"]:
+        # Hook arguments follow the stage verbatim; only our own flags are taken out of them.
+        return _parse_run(parser, argv[1:])
+    ns = parser.parse_args(argv)
+    common = Common(
+        policy=getattr(ns, "policy", None),
+        db=getattr(ns, "db", None),
+        json=getattr(ns, "format", "human") == "json",
+    )
+    name: str = ns.command
+    if name == "validate":
+        return Command(name, common, ValidateArgs(paths=tuple(ns.paths), strict=ns.strict))
+    if name == "branch":
+        if ns.branch_command == "render":
+            return Command(
+                "branch render", common, RenderArgs(ns.ticket, ns.repo, ns.run, ns.template)
+            )
+        return Command("branch check", common, CheckBranchArgs(ns.name))
+    if name == "ci":
+        return Command(name, common, CiArgs(base=ns.base, head=ns.head, branch=ns.branch))
+    if name in ("init", "onboard"):
+        return Command(name, common, InitArgs(force=ns.force))
+    if name == "install":
+        return Command(name, common, InstallArgs(tuple(ns.hook_types or ())))
+    if name == "status":
+        return Command(name, common, StatusArgs(ticket=ns.ticket, limit=max(1, ns.limit)))
+    if name == "pr":
+        return Command("pr record", common, RecordArgs(ns.url, ns.number, ns.state, ns.branch))
+    return Command(name, common)
+
+
+def _parse_run(parser: argparse.ArgumentParser, rest: list[str]) -> Command:
+    if not rest or rest[0] in ("-h", "--help"):
+        parser.parse_args(["run", "--help"])
+    stage, hook_args = rest[0], rest[1:]
+    if stage not in HOOK_TYPES:
+        raise FatalError(f"unknown stage '{stage}'; choose one of {', '.join(HOOK_TYPES)}")
+    values: dict[str, str] = {}
+    remaining: list[str] = []
+    index = 0
+    while index < len(hook_args):
+        arg = hook_args[index]
+        if arg == "--":
+            remaining.extend(hook_args[index + 1 :])
+            break
+        flag, eq, value = arg.partition("=")
+        if flag in ("--policy", "--db", "--format"):
+            if not eq:
+                if index + 1 >= len(hook_args):
+                    raise FatalError(f"{flag} needs a value (see 'metawsm-hooks run --help')")
+                index += 1
+                value = hook_args[index]
+            values[flag] = value
+        else:
+            remaining.append(arg)
+        index += 1
+    fmt = values.get("--format", "human")
+    if fmt not in ("human", "json"):
+        raise FatalError(f"--format must be human or json, not '{fmt}'")
+    common = Common(
+        policy=Path(values["--policy"]) if "--policy" in values else None,
+        db=values.get("--db"),
+        json=fmt == "json",
+    )
+    return Command("run", common, RunArgs(stage=stage, hook_args=tuple(remaining)))
+
+
+def dispatch(command: Command, out: Output) -> int:
+    from metawsm_hooks import commands
+
+    return commands.run(command, out)
+
+
+_signalled: list[int] = []
+
+
+def _on_terminate(signum: int, frame: FrameType | None) -> None:
+    # Turn SIGTERM into the same unwinding as Ctrl-C so every `finally` cleans up.
+    _signalled.append(signum)
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    wants_json = "--format=json" in argv or ("--format", "json") in itertools.pairwise(argv)
+    out = Output(json_mode=wants_json)
+    previous = signal.signal(signal.SIGTERM, _on_terminate)
+    try:
+        command = parse(argv)
+        out = Output(json_mode=command.common.json)
+        return dispatch(command, out)
+    except FatalError as exc:
+        out.error(exc.message)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        out.error("interrupted; nothing was changed")
+        return 128 + (_signalled[-1] if _signalled else signal.SIGINT)
+    except SystemExit as exc:  # argparse's --help and --version
+        return (
+            exc.code
+            if isinstance(exc.code, int)
+            else (EXIT_PASS if exc.code is None else EXIT_USAGE)
+        )
+    except Exception as exc:  # the one place an unexpected error becomes a message
+        if os.environ.get("METAWSM_DEBUG") == "1":
+            raise
+        out.error(
+            f"internal error: {type(exc).__name__}: {exc}; rerun with METAWSM_DEBUG=1 to see where,"
+            " and report it"
+        )
+        return EXIT_USAGE
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+__all__ = ["EXIT_BLOCKED", "main"]

@@ -1,0 +1,248 @@
+"""Commit time: ``pre-commit`` (branch and required checks over the index being committed),
+``prepare-commit-msg`` and ``commit-msg`` (metawsm's ``TICKET: summary`` form)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from metawsm_hooks import commit_message
+from metawsm_hooks.branch import BranchMatch, parse_branch
+from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, EXIT_USAGE, FatalError
+from metawsm_hooks.output import Output
+from metawsm_hooks.policy import POLICY_RELPATH
+from metawsm_hooks.stages.common import (
+    StageOptions,
+    Verdict,
+    actor_of,
+    apply_skip,
+    audit,
+    branch_gate,
+    consult_operator,
+    enforceable,
+    finish,
+    load_stage_policy,
+    open_store,
+    policy_blocked,
+    show_policy,
+    show_verdict,
+    skipped_checks,
+)
+
+_OPERATIONS = {
+    "rebase": "a rebase",
+    "cherry-pick": "a cherry-pick",
+    "revert": "a revert",
+    "bisect": "a bisect",
+    "merge": "a merge",
+}
+
+
+def _index_file(options: StageOptions) -> Path | None:
+    """The index git is committing: ``git commit -a`` and ``git commit <paths>`` use another."""
+    value = os.environ.get("GIT_INDEX_FILE", "")
+    if not value:
+        return None
+    return Path(value) if os.path.isabs(value) else options.cwd / value
+
+
+def detached_note(operation: str | None) -> str:
+    during = f" during {_OPERATIONS[operation]}" if operation in _OPERATIONS else ""
+    return f"detached HEAD{during}: no branch to check"
+
+
+def pre_commit(options: StageOptions, out: Output) -> int:
+    from metawsm_hooks.checks import CheckContext, run_checks
+    from metawsm_hooks.git import Repository
+
+    repo = Repository.discover(options.cwd)
+    index_file = _index_file(options)
+    source = repo.index_source(index_file=index_file)
+    result = load_stage_policy(
+        options, read_tree_policy=lambda: source.read(POLICY_RELPATH), where="index"
+    )
+    show_policy(out, result)
+    actor = actor_of(repo)
+    head = repo.head()
+    verdict = Verdict(label="commit")
+    verdict.branch = head.branch
+    store = open_store(options, repo)
+    try:
+        skips = skipped_checks(out, actor)
+        policy = enforceable(result)
+        if policy is None:
+            audit(
+                store,
+                stage="pre-commit",
+                verdict=verdict,
+                outcome="invalid-policy",
+                skips=skips,
+                actor=actor,
+            )
+            return policy_blocked(out, "pre-commit", result)
+        if policy.git_pr.effective_mode() == "off":
+            out.line("metawsm-hooks: enforcement is off (git_pr.mode is off); commit allowed")
+            audit(
+                store, stage="pre-commit", verdict=verdict, outcome="off", skips=skips, actor=actor
+            )
+            return EXIT_PASS
+        if not apply_skip(verdict, skips, "branch"):
+            branch_gate(
+                verdict,
+                policy,
+                None if head.detached else head.branch,
+                detached_note=detached_note(head.operation),
+            )
+
+        def run() -> object:
+            return run_checks(
+                CheckContext(
+                    operation="commit",
+                    repo=repo,
+                    changes=repo.staged_changes(index_file=index_file),
+                    source=source,
+                    tree_id=lambda: repo.index_tree_id(index_file=index_file),
+                    run_in_place=lambda: repo.worktree_matches_index(index_file=index_file),
+                    ticket=verdict.match.ticket if verdict.match else None,
+                    policy=policy,
+                    skip=skips,
+                    cache=store,
+                )
+            )
+
+        verdict.report = run()  # type: ignore[assignment]
+        show_verdict(out, verdict)
+        if verdict.passed:
+            store.note_success(verdict.branch or "")
+        else:
+            consult_operator(
+                verdict,
+                policy=policy,
+                store=store,
+                stage="pre-commit",
+                repo_name=_repo_name(repo),
+                rerun_tests=run,  # type: ignore[arg-type]
+            )
+        audit(
+            store,
+            stage="pre-commit",
+            verdict=verdict,
+            outcome="passed" if verdict.passed else "blocked",
+            skips=skips,
+            actor=actor,
+        )
+        return finish(out, "pre-commit", [verdict])
+    finally:
+        store.close()
+
+
+def _repo_name(repo: object) -> str:
+    from metawsm_hooks.git import Repository
+
+    assert isinstance(repo, Repository)
+    root = repo.main_root() or repo.common_dir
+    return root.name.removesuffix(".git")
+
+
+def _message_file(args: Sequence[str], stage: str) -> Path:
+    if not args:
+        raise FatalError(f"{stage} needs the commit message file git passes (run it from git)")
+    return Path(args[0])
+
+
+def _ticket_for(options: StageOptions, out: Output) -> tuple[str | None, str, str]:
+    """The branch's ticket (None when there is none), the commit_message mode and comment char."""
+    from metawsm_hooks.git import Repository
+
+    repo = Repository.discover(options.cwd)
+    source = repo.index_source(index_file=_index_file(options))
+    result = load_stage_policy(
+        options, read_tree_policy=lambda: source.read(POLICY_RELPATH), where="index"
+    )
+    comment = repo.config_value("core.commentChar") or "#"
+    if comment in ("auto", ""):
+        comment = "#"
+    policy = enforceable(result)
+    if policy is None:
+        # pre-commit already reported the policy problems; the message stage adds nothing.
+        return None, "off", comment
+    mode = policy.hooks.commit_message
+    if policy.git_pr.effective_mode() == "off" or mode == "off":
+        return None, "off", comment
+    head = repo.head()
+    if head.detached or head.branch is None:
+        return None, mode, comment
+    found = parse_branch(policy.git_pr.branch_template, head.branch)
+    if isinstance(found, BranchMatch) and found.ticket:
+        return found.ticket, mode, comment
+    return None, mode, comment
+
+
+def _read_message(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise FatalError(f"cannot read the commit message file {path}: {exc.strerror}") from exc
+
+
+def _write_message(path: Path, text: str) -> None:
+    try:
+        path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
+    except OSError as exc:
+        raise FatalError(f"cannot write the commit message file {path}: {exc.strerror}") from exc
+
+
+def prepare_commit_msg(options: StageOptions, out: Output, args: Sequence[str]) -> int:
+    """Prefill ``TICKET: `` for a message the user is about to write; never blocks."""
+    path = _message_file(args, "prepare-commit-msg")
+    origin = args[1] if len(args) > 1 else ""
+    if origin not in ("", "template"):
+        return EXIT_PASS  # -m/-F, merges, squashes and amends keep their message
+    ticket, mode, comment = _ticket_for(options, out)
+    if ticket is None or mode != "prefix":
+        return EXIT_PASS
+    message = _read_message(path)
+    if commit_message.mentions_ticket(message, ticket, comment_char=comment):
+        return EXIT_PASS
+    _write_message(path, commit_message.with_ticket(message, ticket, comment_char=comment))
+    return EXIT_PASS
+
+
+def commit_msg(options: StageOptions, out: Output, args: Sequence[str]) -> int:
+    """``prefix``: add the branch's ticket when the message lacks it; ``require``: block instead."""
+    path = _message_file(args, "commit-msg")
+    ticket, mode, comment = _ticket_for(options, out)
+    if ticket is None or mode == "off":
+        return EXIT_PASS
+    message = _read_message(path)
+    if commit_message.is_generated(message, comment_char=comment):
+        return EXIT_PASS
+    if commit_message.mentions_ticket(message, ticket, comment_char=comment):
+        return EXIT_PASS
+    if not commit_message.subject(message, comment_char=comment):
+        return EXIT_PASS  # git aborts an empty message itself
+    shown = commit_message.display_ticket(ticket)
+    if mode == "require":
+        out.verdict(
+            f"commit-msg blocked: the message lacks the branch's ticket; write it as"
+            f" '{shown}: summary' (metawsm's commit message form)",
+            passed=False,
+        )
+        return EXIT_BLOCKED
+    _write_message(path, commit_message.with_ticket(message, ticket, comment_char=comment))
+    out.note(f"commit message prefixed with '{shown}: ' (hooks.commit_message=prefix)")
+    return EXIT_PASS
+
+
+STAGES = ("pre-commit", "prepare-commit-msg", "commit-msg")
+
+
+def run(stage: str, options: StageOptions, out: Output, args: Sequence[str]) -> int:
+    if stage == "pre-commit":
+        return pre_commit(options, out)
+    if stage == "prepare-commit-msg":
+        return prepare_commit_msg(options, out, args)
+    if stage == "commit-msg":
+        return commit_msg(options, out, args)
+    raise FatalError(f"unknown stage '{stage}'", exit_code=EXIT_USAGE)

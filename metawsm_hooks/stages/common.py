@@ -1,0 +1,342 @@
+"""What every stage shares: loading the policy it enforces, the branch verdict, skips, the audit
+record, operator assist and the final report. Stages compose these and nothing else."""
+
+from __future__ import annotations
+
+import fnmatch
+import getpass
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from metawsm_hooks.branch import BranchMatch, parse_branch
+from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, FatalError
+from metawsm_hooks.output import Output
+from metawsm_hooks.policy import (
+    POLICY_RELPATH,
+    Finding,
+    Policy,
+    PolicyResult,
+    defaults_result,
+    load_policy_bytes,
+    load_policy_path,
+)
+
+if TYPE_CHECKING:
+    from metawsm_hooks.checks import Report
+    from metawsm_hooks.git import Repository
+    from metawsm_hooks.store import Store
+
+# Names METAWSM_SKIP accepts: metawsm's checks plus the hook's own gates.
+SKIPPABLE = ("tests", "forbidden_files", "ticket_workflow", "clean_tree", "branch", "allowed_repos")
+
+
+@dataclass(frozen=True)
+class StageOptions:
+    """What the command line and environment say about one stage run."""
+
+    policy_path: Path | None = None
+    db_path: str | None = None
+    json_mode: bool = False
+    cwd: Path = field(default_factory=Path.cwd)
+
+
+@dataclass
+class Verdict:
+    """What one enforced target (a commit, a pushed ref) came to: the hook's own gates (branch,
+    allowed_repos) and metawsm's validation report."""
+
+    label: str
+    branch: str | None = None
+    match: BranchMatch | None = None
+    gates: list[tuple[str, str, str]] = field(default_factory=list)
+    report: Report | None = None
+    notes: list[str] = field(default_factory=list)
+    assist: list[str] = field(default_factory=list)
+    extra_failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, name: str, status: str, detail: str) -> None:
+        self.gates.append((name, status, detail))
+
+    @property
+    def lines(self) -> list[tuple[str, str, str]]:
+        results = self.report.results if self.report else ()
+        return [*self.gates, *((r.name, r.status, r.detail) for r in results)]
+
+    @property
+    def failures(self) -> list[tuple[str, str]]:
+        failed = [(n, d) for n, s, d in self.gates if s == "failed"]
+        if self.report is not None and not self.report.passed:
+            failed.extend((r.name, r.detail) for r in self.report.failed())
+            if not self.report.failed():
+                # Without require_all a report fails when no applicable check passed.
+                failed.append(("required_checks", "no applicable required check passed"))
+        return failed + self.extra_failures
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "target": self.label,
+            "branch": self.branch,
+            "ticket": self.match.ticket if self.match else None,
+            "repo": self.match.repo if self.match else None,
+            "run": self.match.run if self.match else None,
+            "passed": self.passed,
+            "checks": [{"name": n, "status": s, "detail": d} for n, s, d in self.lines],
+            "notes": self.notes,
+            "report": self.report.to_json() if self.report else None,
+            "assist": self.assist,
+        }
+
+
+def explicit_policy_path(options: StageOptions) -> Path | None:
+    if options.policy_path is not None:
+        return options.policy_path
+    env = os.environ.get("METAWSM_POLICY", "")
+    return Path(env) if env else None
+
+
+def load_stage_policy(
+    options: StageOptions, *, read_tree_policy: Callable[[], bytes | None], where: str
+) -> PolicyResult:
+    """The policy a stage enforces: ``--policy``/``$METAWSM_POLICY``, else the one in the tree
+    being committed or pushed (``where`` names it), else metawsm's defaults."""
+    explicit = explicit_policy_path(options)
+    if explicit is not None:
+        return load_policy_path(explicit, missing_ok=False)
+    data = read_tree_policy()
+    if data is None:
+        return defaults_result()
+    return load_policy_bytes(data, source=f"{POLICY_RELPATH} ({where})")
+
+
+def enforceable(result: PolicyResult) -> Policy | None:
+    """The policy to enforce, or None when it is invalid (its errors block the stage)."""
+    return result.policy if result.valid else None
+
+
+def show_policy(out: Output, result: PolicyResult) -> None:
+    """Say once that defaults apply, and list every problem with its place."""
+    if result.defaults_used:
+        out.note(f"no {POLICY_RELPATH} found; enforcing metawsm's built-in defaults")
+    for finding in result.warnings:
+        out.warning(describe_finding(result, finding))
+    for finding in result.errors:
+        out.error(describe_finding(result, finding))
+
+
+def describe_finding(result: PolicyResult, finding: Finding) -> str:
+    """``file:line: json.path: message``, as compilers print it."""
+    line = f":{finding.line}" if finding.line else ""
+    return f"{result.source}{line}: {finding.path or '(document)'}: {finding.message}"
+
+
+def branch_gate(
+    verdict: Verdict, policy: Policy, branch: str | None, *, detached_note: str | None
+) -> None:
+    """The branch_template line: detached HEADs and exempt branches pass with a note."""
+    if branch is None:
+        verdict.add("branch", "skipped", detached_note or "no branch")
+        return
+    verdict.branch = branch
+    template = policy.git_pr.branch_template
+    if any(fnmatch.fnmatchcase(branch, pattern) for pattern in policy.hooks.exempt_branches):
+        verdict.add("branch", "skipped", f"'{branch}' is exempt (hooks.exempt_branches)")
+        return
+    found = parse_branch(template, branch)
+    if isinstance(found, BranchMatch):
+        verdict.match = found
+        verdict.add("branch", "passed", f"'{branch}' fits '{found_template(template)}'")
+        return
+    verdict.add(
+        "branch",
+        "failed",
+        f"'{branch}' does not fit branch_template '{found.template}': {found.reason};"
+        f" a fitting name: {found.example} (git branch -m {found.example})",
+    )
+
+
+def found_template(template: str) -> str:
+    return template.strip() or "{ticket}/{repo}/{run}"
+
+
+def skipped_checks(out: Output, actor: str) -> dict[str, str]:
+    """METAWSM_SKIP=check1,check2 for this run, each mapped to who asked."""
+    raw = os.environ.get("METAWSM_SKIP", "")
+    skips: dict[str, str] = {}
+    for name in (part.strip().lower() for part in raw.split(",")):
+        if not name:
+            continue
+        if name not in SKIPPABLE:
+            out.warning(f"METAWSM_SKIP: unknown check '{name}' (known: {', '.join(SKIPPABLE)})")
+            continue
+        skips[name] = actor
+    return skips
+
+
+def actor_of(repo: Repository) -> str:
+    """Who is running the hook: the git identity, else the login name."""
+    identity = repo.identity()
+    if identity:
+        return identity
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def apply_skip(verdict: Verdict, skips: dict[str, str], name: str) -> bool:
+    """Record a skipped hook gate; True when ``name`` is skipped for this run."""
+    if name not in skips:
+        return False
+    verdict.add(name, "skipped", f"skipped by METAWSM_SKIP ({skips[name]})")
+    return True
+
+
+def open_store(options: StageOptions, repo: Repository) -> Store:
+    from metawsm_hooks.store import Store, store_path
+
+    path = store_path(
+        override=options.db_path,
+        main_root=repo.main_root(),
+        git_dir=repo.common_dir,
+        is_bare=repo.is_bare,
+    )
+    return Store.open(path)
+
+
+def audit(
+    store: Store,
+    *,
+    stage: str,
+    verdict: Verdict,
+    outcome: str,
+    skips: dict[str, str],
+    actor: str,
+) -> None:
+    from metawsm_hooks.store import HookRun
+
+    store.record_hook_run(
+        HookRun(
+            stage=stage,
+            branch=verdict.branch,
+            ticket=verdict.match.ticket if verdict.match else None,
+            repo=verdict.match.repo if verdict.match else None,
+            run_id=verdict.match.run if verdict.match else None,
+            verdict=outcome,
+            report_json=json.dumps(verdict.to_json(), sort_keys=True, default=str),
+            skipped=",".join(f"{name} by {who}" for name, who in sorted(skips.items())),
+            actor=actor,
+            detail="; ".join(f"{n}: {d}" for n, d in verdict.failures),
+        )
+    )
+
+
+def consult_operator(
+    verdict: Verdict,
+    *,
+    policy: Policy,
+    store: Store | None,
+    stage: str,
+    repo_name: str,
+    rerun_tests: Callable[[], Report] | None,
+) -> None:
+    """Operator assist after a failure; a gated re-run of ``tests`` may turn the verdict."""
+    from metawsm_hooks.assist import consult
+
+    match = verdict.match
+    outcome = consult(
+        policy=policy,
+        store=store,
+        stage=stage,
+        repo_name=repo_name,
+        branch=verdict.branch,
+        ticket=match.ticket if match else None,
+        run_id=match.run if match else None,
+        report=verdict.report,
+        failures=verdict.failures,
+    )
+    verdict.assist.extend(outcome.lines)
+    if outcome.rerun_tests and rerun_tests is not None:
+        verdict.report = rerun_tests()
+        status = next((r.status for r in verdict.report.results if r.name == "tests"), "skipped")
+        verdict.assist.append(f"operator assist: re-ran the tests check once: {status}")
+
+
+def show_verdict(out: Output, verdict: Verdict, *, heading: str | None = None) -> None:
+    if heading:
+        out.line(heading)
+    for note in verdict.notes:
+        out.line(note)
+    for name, status, detail in verdict.lines:
+        out.check(name, status, detail)
+
+
+def finish(
+    out: Output, stage: str, verdicts: Sequence[Verdict], *, extra: dict[str, object] | None = None
+) -> int:
+    """Print the closing verdict (or the one JSON document) and return the exit code."""
+    passed = all(v.passed for v in verdicts)
+    if out.json_mode:
+        doc: dict[str, object] = {
+            "stage": stage,
+            "passed": passed,
+            "targets": [v.to_json() for v in verdicts],
+        }
+        doc.update(extra or {})
+        out.document(doc)
+    else:
+        for verdict in verdicts:
+            for line in verdict.assist:
+                out.line(line)
+        if passed:
+            out.verdict(f"{stage} passed", passed=True)
+        else:
+            failed = "; ".join(f"{n}: {d}" for v in verdicts for n, d in v.failures)
+            out.verdict(f"{stage} blocked: {failed}", passed=False)
+    return EXIT_PASS if passed else EXIT_BLOCKED
+
+
+def policy_blocked(out: Output, stage: str, result: PolicyResult) -> int:
+    """An invalid policy blocks every stage; the errors were already listed."""
+    if out.json_mode:
+        out.document(
+            {
+                "stage": stage,
+                "passed": False,
+                "policy": policy_json(result),
+                "targets": [],
+            }
+        )
+    else:
+        out.verdict(
+            f"{stage} blocked: {result.source} is invalid ({len(result.errors)} problem"
+            f"{'s' if len(result.errors) != 1 else ''});"
+            " fix it, then check with 'metawsm-hooks validate'",
+            passed=False,
+        )
+    return EXIT_BLOCKED
+
+
+def policy_json(result: PolicyResult) -> dict[str, object]:
+    return {
+        "source": result.source,
+        "valid": result.valid,
+        "defaults_used": result.defaults_used,
+        "errors": [f.to_json() for f in result.errors],
+        "warnings": [f.to_json() for f in result.warnings],
+    }
+
+
+def require_store(fn: Callable[[], Store]) -> Store:
+    """Open the store for a stage that must record; its failure message already says what to do."""
+    try:
+        return fn()
+    except FatalError as exc:
+        raise FatalError(exc.message, exit_code=EXIT_BLOCKED) from exc

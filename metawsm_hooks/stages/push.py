@@ -1,0 +1,451 @@
+"""Push time, metawsm's ``pr`` operation over what is actually pushed: ``pre-push`` on the client,
+``pre-receive`` on the server and ``ci`` over a range."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from metawsm_hooks import remote as remotes
+from metawsm_hooks.errors import EXIT_USAGE, FatalError
+from metawsm_hooks.output import Output
+from metawsm_hooks.policy import POLICY_RELPATH, Policy, PolicyResult, load_policy_path
+from metawsm_hooks.stages.common import (
+    StageOptions,
+    Verdict,
+    actor_of,
+    apply_skip,
+    audit,
+    branch_gate,
+    consult_operator,
+    enforceable,
+    explicit_policy_path,
+    finish,
+    load_stage_policy,
+    open_store,
+    policy_json,
+    require_store,
+    show_policy,
+    show_verdict,
+    skipped_checks,
+)
+
+if TYPE_CHECKING:
+    from metawsm_hooks.checks import Report
+    from metawsm_hooks.git import Repository
+    from metawsm_hooks.store import Store
+
+BRANCH_PREFIX = "refs/heads/"
+TAG_PREFIX = "refs/tags/"
+
+
+@dataclass(frozen=True)
+class PushedRef:
+    """One ref update: what the client sends, or what the server receives."""
+
+    local_ref: str
+    new: str | None  # None: the ref is being deleted
+    remote_ref: str
+    old: str | None  # None: the remote does not have the ref yet
+
+    @property
+    def label(self) -> str:
+        if self.local_ref and self.local_ref != self.remote_ref:
+            return f"{self.local_ref} -> {self.remote_ref}"
+        return self.remote_ref
+
+
+@dataclass(frozen=True)
+class Destination:
+    remote_name: str
+    remote_url: str
+
+
+def _oid(value: str) -> str | None:
+    return None if set(value) <= {"0"} else value
+
+
+def _is_oid(value: str) -> bool:
+    return len(value) in (40, 64) and all(c in "0123456789abcdef" for c in value)
+
+
+def parse_pre_push(text: str) -> list[PushedRef]:
+    """git's pre-push stdin: ``<local ref> SP <local oid> SP <remote ref> SP <remote oid>``."""
+    refs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.rsplit(" ", 3)
+        if len(parts) != 4 or not (_is_oid(parts[1]) and _is_oid(parts[3])):
+            raise FatalError(
+                f"pre-push: line {number} of the input is not '<local ref> <local oid> <remote ref>"
+                " <remote oid>'; run this stage from git's pre-push hook"
+            )
+        refs.append(
+            PushedRef(
+                local_ref=parts[0], new=_oid(parts[1]), remote_ref=parts[2], old=_oid(parts[3])
+            )
+        )
+    return refs
+
+
+def parse_pre_receive(text: str) -> list[PushedRef]:
+    """git's pre-receive stdin: ``<old oid> SP <new oid> SP <ref name>``."""
+    refs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split(" ", 2)
+        if len(parts) != 3 or not (_is_oid(parts[0]) and _is_oid(parts[1])) or not parts[2]:
+            raise FatalError(
+                f"pre-receive: line {number} of the input is not '<old oid> <new oid> <ref>';"
+                " run this stage from git's pre-receive hook"
+            )
+        refs.append(
+            PushedRef(local_ref="", new=_oid(parts[1]), remote_ref=parts[2], old=_oid(parts[0]))
+        )
+    return refs
+
+
+def _read_stdin() -> str:
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    return sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
+
+
+def _framework_refs(repo: Repository) -> list[PushedRef] | None:
+    """The pre-commit framework's pre-push interface passes one push through the environment."""
+    remote_branch = os.environ.get("PRE_COMMIT_REMOTE_BRANCH")
+    if remote_branch is None:
+        return None
+    to_ref = os.environ.get("PRE_COMMIT_TO_REF") or os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "")
+    new = repo.resolve(to_ref) if to_ref else None
+    if new is None:
+        return []
+    from_ref = os.environ.get("PRE_COMMIT_FROM_REF", "")
+    old = repo.resolve(from_ref) if from_ref else None
+    local = os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "")
+    return [PushedRef(local_ref=local, new=new, remote_ref=remote_branch, old=old)]
+
+
+def _server_safe(pushed: Policy) -> Policy:
+    """A policy read from a pushed commit may set names and patterns, never commands to run."""
+    llm = replace(pushed.operator.llm, mode="off")
+    return replace(
+        pushed,
+        git_pr=replace(pushed.git_pr, test_commands=()),
+        operator=replace(pushed.operator, llm=llm),
+    )
+
+
+class PushRun:
+    """One push (or CI range) being enforced ref by ref, sharing the repository and the store."""
+
+    def __init__(
+        self,
+        *,
+        stage: str,
+        options: StageOptions,
+        out: Output,
+        repo: Repository,
+        destination: Destination | None,
+        server: bool,
+    ) -> None:
+        self.stage = stage
+        self.options = options
+        self.out = out
+        self.repo = repo
+        self.destination = destination
+        self.server = server
+        self.actor = actor_of(repo)
+        self.skips = skipped_checks(out, self.actor)
+        # A push is never accepted unrecorded: a store that cannot be written blocks it.
+        self.store: Store = require_store(lambda: open_store(options, repo))
+        self.policies: dict[str, PolicyResult] = {}
+
+    def policy_for(self, new: str) -> PolicyResult:
+        explicit = explicit_policy_path(self.options)
+        key = str(explicit) if explicit is not None else new
+        if key not in self.policies:
+            if explicit is not None:
+                result = load_policy_path(explicit, missing_ok=False)
+            else:
+                source = self.repo.commit_source(new)
+                result = load_stage_policy(
+                    self.options,
+                    read_tree_policy=lambda: source.read(POLICY_RELPATH),
+                    where=f"commit {new[:12]}",
+                )
+            show_policy(self.out, result)
+            self.policies[key] = result
+        return self.policies[key]
+
+    def enforce(self, ref: PushedRef, *, branch_override: str | None = None) -> Verdict:
+        verdict = Verdict(label=ref.label)
+        if ref.new is None:
+            verdict.notes.append(f"{ref.label}: deletion; nothing to check")
+            self._audit(verdict, "passed")
+            return verdict
+        new = ref.new
+        result = self.policy_for(new)
+        policy = enforceable(result)
+        if policy is None:
+            verdict.extra_failures.extend(
+                ("policy", f"{result.source}: {f.path or '(document)'}: {f.message}")
+                for f in result.errors
+            )
+            self._audit(verdict, "invalid-policy")
+            return verdict
+        from_pushed_commit = explicit_policy_path(self.options) is None
+        if self.server and from_pushed_commit:
+            if policy.git_pr.commands() or policy.operator.llm.effective_mode() != "off":
+                verdict.notes.append(
+                    "test commands and the operator command of a pushed policy are not run on the"
+                    " server; give pre-receive its own --policy to run them"
+                )
+            policy = _server_safe(policy)
+        if policy.git_pr.effective_mode() == "off":
+            verdict.notes.append(f"{ref.label}: enforcement is off (git_pr.mode is off)")
+            self._audit(verdict, "off")
+            return verdict
+        self._branch(verdict, ref, policy, branch_override)
+        self._allowed_repos(verdict, policy)
+        self._checks(verdict, ref, new, policy)
+        show_verdict(
+            self.out, verdict, heading=None if self.out.json_mode else f"{self.stage} {ref.label}:"
+        )
+        if verdict.passed:
+            self.store.note_success(verdict.branch or "")
+        else:
+            consult_operator(
+                verdict,
+                policy=policy,
+                store=self.store,
+                stage=self.stage,
+                repo_name=self._repo_name(),
+                rerun_tests=lambda: self._run_checks(ref, new, policy, verdict),
+            )
+        self._ledger(verdict, new, policy)
+        self._audit(verdict, "passed" if verdict.passed else "blocked")
+        return verdict
+
+    def _branch(
+        self, verdict: Verdict, ref: PushedRef, policy: Policy, override: str | None
+    ) -> None:
+        if apply_skip(verdict, self.skips, "branch"):
+            return
+        if override is not None:
+            branch_gate(verdict, policy, override, detached_note=None)
+        elif ref.remote_ref.startswith(TAG_PREFIX):
+            verdict.add("branch", "skipped", "tags are exempt from branch_template")
+        elif ref.remote_ref.startswith(BRANCH_PREFIX):
+            branch_gate(verdict, policy, ref.remote_ref[len(BRANCH_PREFIX) :], detached_note=None)
+        else:
+            verdict.add("branch", "skipped", f"'{ref.remote_ref}' is not a branch")
+
+    def _allowed_repos(self, verdict: Verdict, policy: Policy) -> None:
+        allowed = policy.git_pr.repos()
+        if (
+            self.destination is None
+            or not allowed
+            or apply_skip(verdict, self.skips, "allowed_repos")
+        ):
+            return
+        url = self.destination.remote_url
+        if remotes.is_allowed(url, allowed):
+            verdict.add("allowed_repos", "passed", f"{remotes.describe(url)} is allowed")
+        else:
+            verdict.add(
+                "allowed_repos",
+                "failed",
+                f"{self.destination.remote_name} ({url}) is not in git_pr.allowed_repos"
+                f" ({', '.join(allowed)}); push to an allowed repository or add it to the policy",
+            )
+
+    def _run_checks(self, ref: PushedRef, new: str, policy: Policy, verdict: Verdict) -> Report:
+        from metawsm_hooks.checks import CheckContext, run_checks
+
+        repo = self.repo
+        remote = None if self.server or self.destination is None else self.destination.remote_name
+        changes = repo.pushed_changes(new=new, old=ref.old, remote=remote).changes
+        return run_checks(
+            CheckContext(
+                operation="pr",
+                repo=repo,
+                changes=changes,
+                source=repo.commit_source(new),
+                tree_id=lambda: repo.tree_id_of(new),
+                run_in_place=lambda: not self.server and repo.worktree_matches_commit(new),
+                ticket=verdict.match.ticket if verdict.match else None,
+                policy=policy,
+                skip=self.skips,
+                cache=self.store,
+            )
+        )
+
+    def _checks(self, verdict: Verdict, ref: PushedRef, new: str, policy: Policy) -> None:
+        verdict.report = self._run_checks(ref, new, policy, verdict)
+
+    def _ledger(self, verdict: Verdict, new: str, policy: Policy) -> None:
+        """metawsm's run_pull_requests: a success moves the row to this commit, a failure only
+        records why."""
+        if self.stage == "ci" or verdict.match is None:
+            return
+        from metawsm_hooks.store import PRKey, PullRequestPush
+
+        match = verdict.match
+        key = PRKey(run_id=match.run, ticket=match.ticket, repo=match.repo)
+        report_json = _report_json(verdict)
+        remote_name = self.destination.remote_name if self.destination else ""
+        common = {
+            "head_branch": match.branch,
+            "base_branch": policy.workspace.base_branch.strip(),
+            "remote_name": remote_name,
+            "credential_mode": policy.git_pr.credential_mode.strip(),
+            "actor": self.actor,
+            "validation_json": report_json,
+        }
+        if verdict.passed:
+            self.store.upsert_pull_request(PullRequestPush(key=key, commit_sha=new, **common))
+        else:
+            error = "; ".join(f"{n}: {d}" for n, d in verdict.failures)
+            self.store.record_push_failure(key, error_text=error, **common)
+
+    def _audit(self, verdict: Verdict, outcome: str) -> None:
+        audit(
+            self.store,
+            stage=self.stage,
+            verdict=verdict,
+            outcome=outcome,
+            skips=self.skips,
+            actor=self.actor,
+        )
+
+    def _repo_name(self) -> str:
+        root = self.repo.main_root() or self.repo.common_dir
+        return root.name.removesuffix(".git")
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _report_json(verdict: Verdict) -> str:
+    import json
+
+    report = verdict.report.to_json() if verdict.report is not None else {}
+    return json.dumps(report, sort_keys=True)
+
+
+def pre_push(options: StageOptions, out: Output, args: Sequence[str]) -> int:
+    from metawsm_hooks.git import Repository
+
+    repo = Repository.discover(options.cwd)
+    framework = _framework_refs(repo)
+    if framework is not None:
+        name = os.environ.get("PRE_COMMIT_REMOTE_NAME", "")
+        url = os.environ.get("PRE_COMMIT_REMOTE_URL", "")
+        refs = framework
+    else:
+        if len(args) < 2:
+            raise FatalError(
+                "pre-push needs the remote name and URL git passes"
+                " (run it from git's pre-push hook)"
+            )
+        name, url = args[0], args[1]
+        refs = parse_pre_push(_read_stdin())
+    return _enforce_all("pre-push", options, out, repo, refs, Destination(name, url), server=False)
+
+
+def pre_receive(options: StageOptions, out: Output, args: Sequence[str]) -> int:
+    from metawsm_hooks.git import Repository
+
+    repo = Repository.discover(options.cwd)
+    refs = parse_pre_receive(_read_stdin())
+    return _enforce_all("pre-receive", options, out, repo, refs, None, server=True)
+
+
+def ci(options: StageOptions, out: Output, *, base: str, head: str, branch: str | None) -> int:
+    from metawsm_hooks.git import Repository
+
+    repo = Repository.discover(options.cwd)
+    new = repo.resolve(head)
+    if new is None:
+        raise FatalError(
+            f"--head {head} is not a commit here; fetch it first (git fetch origin {head})"
+        )
+    old = repo.resolve(base)
+    if old is None:
+        raise FatalError(
+            f"--base {base} is not a commit here; fetch it first (git fetch origin {base})"
+        )
+    name = branch or _ci_branch(repo)
+    ref = PushedRef(
+        local_ref="", new=new, remote_ref=BRANCH_PREFIX + name if name else head, old=old
+    )
+    return _enforce_all("ci", options, out, repo, [ref], None, server=False, branch_override=name)
+
+
+# Where CI services name the branch of a detached checkout.
+_CI_BRANCH_VARIABLES = (
+    "GITHUB_HEAD_REF",
+    "GITHUB_REF_NAME",
+    "CI_COMMIT_REF_NAME",
+    "BRANCH_NAME",
+    "GIT_BRANCH",
+)
+
+
+def _ci_branch(repo: Repository) -> str | None:
+    head = repo.head()
+    if head.branch and not head.detached:
+        return head.branch
+    for variable in _CI_BRANCH_VARIABLES:
+        value = os.environ.get(variable, "")
+        if value:
+            return value.removeprefix(BRANCH_PREFIX)
+    return None
+
+
+def _enforce_all(
+    stage: str,
+    options: StageOptions,
+    out: Output,
+    repo: Repository,
+    refs: Sequence[PushedRef],
+    destination: Destination | None,
+    *,
+    server: bool,
+    branch_override: str | None = None,
+) -> int:
+    run = PushRun(
+        stage=stage, options=options, out=out, repo=repo, destination=destination, server=server
+    )
+    try:
+        verdicts = [run.enforce(ref, branch_override=branch_override) for ref in refs]
+        if not out.json_mode:
+            for verdict in verdicts:
+                if verdict.report is None:
+                    for note in verdict.notes:
+                        out.line(note)
+                    for name, detail in verdict.extra_failures:
+                        out.check(name, "failed", detail)
+        extra: dict[str, object] = {"policies": [policy_json(r) for r in run.policies.values()]}
+        if stage == "pre-push" and destination is not None:
+            extra["remote"] = {"name": destination.remote_name, "url": destination.remote_url}
+        return finish(out, stage, verdicts, extra=extra)
+    finally:
+        run.close()
+
+
+STAGES = ("pre-push", "pre-receive")
+
+
+def run(stage: str, options: StageOptions, out: Output, args: Sequence[str]) -> int:
+    if stage == "pre-push":
+        return pre_push(options, out, args)
+    if stage == "pre-receive":
+        return pre_receive(options, out, args)
+    raise FatalError(f"unknown stage '{stage}'", exit_code=EXIT_USAGE)

@@ -1,0 +1,183 @@
+"""The CLI's own commands through the real console script: validate, schema, branch, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import cli, git, write
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "policy.example.json"
+
+
+def test_validate_example_policy(tmp_path: Path) -> None:
+    proc = cli(tmp_path, "validate", str(EXAMPLE))
+    assert proc.returncode == 0, proc.stderr
+    assert "valid" in proc.stdout
+
+
+def test_validate_json_reports_every_error_with_path_and_line(tmp_path: Path) -> None:
+    policy = write(
+        tmp_path,
+        "p.json",
+        '{\n  "version": 0,\n  "git_pr": {\n    "mode": "loud",\n'
+        '    "required_checks": ["tests", "", "lint"]\n  }\n}\n',
+    )
+    proc = cli(tmp_path, "validate", str(policy), "--format", "json")
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    [entry] = doc["files"]
+    assert entry["valid"] is False
+    found = {(e["path"], e["line"]) for e in entry["errors"]}
+    assert ("version", 2) in found
+    assert ("git_pr.mode", 4) in found
+    assert ("git_pr.required_checks[1]", 5) in found
+    assert ("git_pr.required_checks[2]", 5) in found
+
+
+def test_validate_invalid_json_gives_line_and_column(tmp_path: Path) -> None:
+    policy = write(tmp_path, "p.json", '{\n  "version": 2,,\n}\n')
+    proc = cli(tmp_path, "validate", str(policy), "--format", "json")
+    assert proc.returncode == 1
+    [error] = json.loads(proc.stdout)["files"][0]["errors"]
+    assert error["line"] == 2
+    assert error.get("column")
+
+
+def test_validate_unknown_key_warns_and_strict_fails(tmp_path: Path) -> None:
+    policy = write(tmp_path, "p.json", '{"git_pr": {"requred_checks": ["tests"]}}')
+    proc = cli(tmp_path, "validate", str(policy))
+    assert proc.returncode == 0
+    assert 'did you mean "required_checks"' in proc.stderr
+    proc = cli(tmp_path, "validate", "--strict", str(policy))
+    assert proc.returncode == 1
+
+
+def test_validate_missing_explicit_path_is_an_error(tmp_path: Path) -> None:
+    proc = cli(tmp_path, "validate", str(tmp_path / "nope.json"))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+
+
+def test_validate_repository_default_without_file_uses_defaults(repo: Path) -> None:
+    proc = cli(repo, "validate")
+    assert proc.returncode == 0
+    assert "built-in defaults" in proc.stderr
+
+
+def test_validate_from_a_subfolder(repo: Path) -> None:
+    write(repo, ".metawsm/policy.json", '{"version": -1}')
+    (repo / "sub" / "dir").mkdir(parents=True)
+    proc = cli(repo / "sub" / "dir", "validate")
+    assert proc.returncode == 1
+    assert "version" in proc.stderr
+
+
+def test_schema_is_json_schema(tmp_path: Path) -> None:
+    proc = cli(tmp_path, "schema")
+    assert proc.returncode == 0
+    doc = json.loads(proc.stdout)
+    assert doc["type"] == "object"
+    assert "git_pr" in doc["properties"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(
+            ["--ticket", "METAWSM-009", "--repo", "metawsm/api", "--run", "run-20260208-120000"],
+            "metawsm-009/metawsm-api/run-20260208-120000",
+            id="default-template",
+        ),
+        pytest.param(
+            [
+                "--ticket",
+                "METAWSM-009",
+                "--repo",
+                "metawsm",
+                "--run",
+                "r",
+                "--template",
+                "{repo}/changes/{ticket}",
+            ],
+            "metawsm/changes/metawsm-009",
+            id="custom-template",
+        ),
+    ],
+)
+def test_branch_render(tmp_path: Path, args: list[str], expected: str) -> None:
+    proc = cli(tmp_path, "branch", "render", *args)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == expected
+
+
+def test_branch_check_json(repo: Path) -> None:
+    proc = cli(repo, "branch", "check", "abc-1/repo/run-1", "--format", "json")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout) == {
+        "branch": "abc-1/repo/run-1",
+        "matches": True,
+        "ticket": "abc-1",
+        "repo": "repo",
+        "run": "run-1",
+    }
+    proc = cli(repo, "branch", "check", "--format", "json")
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert doc["branch"] == "main" and doc["matches"] is False
+
+
+def test_branch_check_uses_the_policy_template(repo: Path) -> None:
+    write(repo, ".metawsm/policy.json", '{"git_pr": {"branch_template": "feature/{ticket}"}}')
+    assert cli(repo, "branch", "check", "feature/abc-1").returncode == 0
+    proc = cli(repo, "branch", "check", "abc-1/repo/run-1")
+    assert proc.returncode == 1
+    assert "feature/metawsm-001" in proc.stdout
+
+
+def test_branch_check_in_linked_worktree(repo: Path, tmp_path: Path) -> None:
+    write(repo, "a.txt")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "x")
+    git(repo, "worktree", "add", "-q", "-b", "abc-2/repo/run-2", str(tmp_path / "wt"))
+    proc = cli(tmp_path / "wt", "branch", "check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param([], id="no-command"),
+        pytest.param(["frobnicate"], id="unknown-command"),
+        pytest.param(["branch", "render"], id="missing-required"),
+        pytest.param(["run", "post-merge"], id="unknown-stage"),
+        pytest.param(["run", "commit-msg"], id="stage-missing-args"),
+        pytest.param(["status", "--limit", "many"], id="bad-int"),
+    ],
+)
+def test_usage_errors_exit_2_in_one_line(repo: Path, args: list[str]) -> None:
+    proc = cli(repo, *args)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0, proc.stderr
+
+
+def test_outside_a_repository(tmp_path: Path) -> None:
+    proc = cli(tmp_path, "run", "pre-commit")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "git" in proc.stderr
+
+
+def test_help_everywhere(tmp_path: Path) -> None:
+    for args in (
+        ["--help"],
+        ["validate", "--help"],
+        ["branch", "check", "--help"],
+        ["run", "--help"],
+        ["pr", "record", "--help"],
+    ):
+        proc = cli(tmp_path, *args)
+        assert proc.returncode == 0, args
+        assert "usage:" in proc.stdout
