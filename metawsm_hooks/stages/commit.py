@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from metawsm_hooks import commit_message
 from metawsm_hooks.branch import BranchMatch, parse_branch
@@ -25,10 +26,14 @@ from metawsm_hooks.stages.common import (
     load_stage_policy,
     open_store,
     policy_blocked,
+    repo_name,
     show_policy,
     show_verdict,
     skipped_checks,
 )
+
+if TYPE_CHECKING:
+    from metawsm_hooks.checks import Report
 
 _OPERATIONS = {
     "rebase": "a rebase",
@@ -70,22 +75,24 @@ def pre_commit(options: StageOptions, out: Output) -> int:
     store = open_store(options, repo)
     try:
         skips = skipped_checks(out, actor)
-        policy = enforceable(result)
-        if policy is None:
+
+        def record(outcome: str) -> None:
             audit(
                 store,
                 stage="pre-commit",
                 verdict=verdict,
-                outcome="invalid-policy",
+                outcome=outcome,
                 skips=skips,
                 actor=actor,
             )
+
+        policy = enforceable(result)
+        if policy is None:
+            record("invalid-policy")
             return policy_blocked(out, "pre-commit", result)
         if policy.git_pr.effective_mode() == "off":
             out.line("metawsm-hooks: enforcement is off (git_pr.mode is off); commit allowed")
-            audit(
-                store, stage="pre-commit", verdict=verdict, outcome="off", skips=skips, actor=actor
-            )
+            record("off")
             return EXIT_PASS
         if not apply_skip(verdict, skips, "branch"):
             branch_gate(
@@ -95,7 +102,7 @@ def pre_commit(options: StageOptions, out: Output) -> int:
                 detached_note=detached_note(head.operation),
             )
 
-        def run() -> object:
+        def run() -> Report:
             return run_checks(
                 CheckContext(
                     operation="commit",
@@ -111,7 +118,7 @@ def pre_commit(options: StageOptions, out: Output) -> int:
                 )
             )
 
-        verdict.report = run()  # type: ignore[assignment]
+        verdict.report = run()
         show_verdict(out, verdict)
         if verdict.passed:
             store.note_success(verdict.branch or "")
@@ -121,28 +128,13 @@ def pre_commit(options: StageOptions, out: Output) -> int:
                 policy=policy,
                 store=store,
                 stage="pre-commit",
-                repo_name=_repo_name(repo),
-                rerun_tests=run,  # type: ignore[arg-type]
+                repo_name=repo_name(repo),
+                rerun_tests=run,
             )
-        audit(
-            store,
-            stage="pre-commit",
-            verdict=verdict,
-            outcome="passed" if verdict.passed else "blocked",
-            skips=skips,
-            actor=actor,
-        )
+        record("passed" if verdict.passed else "blocked")
         return finish(out, "pre-commit", [verdict])
     finally:
         store.close()
-
-
-def _repo_name(repo: object) -> str:
-    from metawsm_hooks.git import Repository
-
-    assert isinstance(repo, Repository)
-    root = repo.main_root() or repo.common_dir
-    return root.name.removesuffix(".git")
 
 
 def _message_file(args: Sequence[str], stage: str) -> Path:

@@ -199,6 +199,12 @@ def apply_skip(verdict: Verdict, skips: dict[str, str], name: str) -> bool:
     return True
 
 
+def repo_name(repo: Repository) -> str:
+    """The repository's name as metawsm knows it: its main worktree's folder."""
+    root = repo.main_root() or repo.common_dir
+    return root.name.removesuffix(".git")
+
+
 def open_store(options: StageOptions, repo: Repository) -> Store:
     from metawsm_hooks.store import Store, store_path
 

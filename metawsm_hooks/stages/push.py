@@ -27,6 +27,7 @@ from metawsm_hooks.stages.common import (
     load_stage_policy,
     open_store,
     policy_json,
+    repo_name,
     require_store,
     show_policy,
     show_verdict,
@@ -225,7 +226,7 @@ class PushRun:
                 policy=policy,
                 store=self.store,
                 stage=self.stage,
-                repo_name=self._repo_name(),
+                repo_name=repo_name(self.repo),
                 rerun_tests=lambda: self._run_checks(ref, new, policy, verdict),
             )
         self._ledger(verdict, new, policy)
@@ -323,10 +324,6 @@ class PushRun:
             skips=self.skips,
             actor=self.actor,
         )
-
-    def _repo_name(self) -> str:
-        root = self.repo.main_root() or self.repo.common_dir
-        return root.name.removesuffix(".git")
 
     def close(self) -> None:
         self.store.close()
