@@ -21,7 +21,7 @@ _TOKEN = r"[^/\\:,.@#\[\]{}() \-]+(?:-[^/\\:,.@#\[\]{}() \-]+)*"
 
 
 def sanitize_token(value: str) -> str:
-    """metawsm's ``sanitizeToken``: lower-case, separators to ``-``, dashes collapsed and trimmed."""
+    """metawsm's ``sanitizeToken``: lower-case; separators to ``-``; dash runs collapsed."""
     token = go_lower(go_trim(value)).translate(_SEPARATORS)
     token = _DASH_RUNS.sub("-", token).strip("-")
     return token or "x"

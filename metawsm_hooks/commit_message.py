@@ -23,7 +23,9 @@ def is_generated(message: str, *, comment_char: str = "#") -> bool:
 def mentions_ticket(message: str, ticket: str, *, comment_char: str = "#") -> bool:
     """Does the subject carry ``ticket`` as a word of its own, in any case?"""
     pattern = rf"(?<![0-9A-Za-z]){re.escape(ticket)}(?![0-9A-Za-z])"
-    return re.search(pattern, subject(message, comment_char=comment_char), re.IGNORECASE) is not None
+    return (
+        re.search(pattern, subject(message, comment_char=comment_char), re.IGNORECASE) is not None
+    )
 
 
 def display_ticket(ticket: str) -> str:

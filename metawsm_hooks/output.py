@@ -1,4 +1,5 @@
-"""The only place that prints: human lines (coloured on a TTY unless NO_COLOR) or one JSON document."""
+"""The only place that prints: human lines (coloured on a TTY, never with NO_COLOR) or one JSON
+document."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ _COLOURS = {
 
 
 def printable(text: str) -> str:
-    """``text`` with control characters and undecodable bytes escaped, so one finding stays one line."""
+    """``text`` with control characters and undecodable bytes escaped: one finding, one line."""
     out = []
     for char in text:
         code = ord(char)

@@ -18,7 +18,9 @@ from metawsm_hooks.branch import (
     [
         pytest.param("METAWSM-009", "metawsm-009", id="lower-case"),
         pytest.param("  spaced  out ", "spaced-out", id="trim-and-spaces"),
-        pytest.param("a/b\\c:d,e.f@g#h[i]j{k}l(m)n", "a-b-c-d-e-f-g-h-i-j-k-l-m-n", id="separators"),
+        pytest.param(
+            "a/b\\c:d,e.f@g#h[i]j{k}l(m)n", "a-b-c-d-e-f-g-h-i-j-k-l-m-n", id="separators"
+        ),
         pytest.param("--a---b--", "a-b", id="dash-runs"),
         pytest.param("", "x", id="empty"),
         pytest.param("...", "x", id="only-separators"),
@@ -35,18 +37,32 @@ def test_sanitize_token(value: str, expected: str) -> None:
     ("template", "ticket", "repo", "run", "expected"),
     [
         pytest.param(
-            "", "METAWSM-009", "metawsm/api", "run-20260208-120000",
-            "metawsm-009/metawsm-api/run-20260208-120000", id="empty-template-default",
+            "",
+            "METAWSM-009",
+            "metawsm/api",
+            "run-20260208-120000",
+            "metawsm-009/metawsm-api/run-20260208-120000",
+            id="empty-template-default",
         ),
         pytest.param(
-            "{repo}/changes/{ticket}", "METAWSM-009", "metawsm", "run-1",
-            "metawsm/changes/metawsm-009", id="custom-order",
+            "{repo}/changes/{ticket}",
+            "METAWSM-009",
+            "metawsm",
+            "run-1",
+            "metawsm/changes/metawsm-009",
+            id="custom-order",
         ),
         pytest.param("///", "T-1", "r", "run", "t-1/r/run", id="all-empty-segments-fallback"),
-        pytest.param(" / {ticket} // {run} ", "T-1", "r", "Run 1", "t-1/run-1", id="empty-segments-dropped"),
-        pytest.param("Feature.{ticket}", "ABC-1", "r", "x", "feature-abc-1", id="literal-sanitized"),
+        pytest.param(
+            " / {ticket} // {run} ", "T-1", "r", "Run 1", "t-1/run-1", id="empty-segments-dropped"
+        ),
+        pytest.param(
+            "Feature.{ticket}", "ABC-1", "r", "x", "feature-abc-1", id="literal-sanitized"
+        ),
         pytest.param("{ticket}", "", "r", "x", "x", id="empty-token"),
-        pytest.param("{unknown}/{ticket}", "T", "r", "x", "unknown/t", id="unknown-placeholder-literal"),
+        pytest.param(
+            "{unknown}/{ticket}", "T", "r", "x", "unknown/t", id="unknown-placeholder-literal"
+        ),
     ],
 )
 def test_render_branch(template: str, ticket: str, repo: str, run: str, expected: str) -> None:
@@ -56,10 +72,24 @@ def test_render_branch(template: str, ticket: str, repo: str, run: str, expected
 @pytest.mark.parametrize(
     ("template", "branch", "expected"),
     [
-        pytest.param("{ticket}/{repo}/{run}", "metawsm-009/metawsm-api/run-1", ("metawsm-009", "metawsm-api", "run-1"), id="default"),
-        pytest.param("{repo}/changes/{ticket}", "metawsm/changes/metawsm-009", ("metawsm-009", "metawsm", ""), id="no-run"),
-        pytest.param("feature-{ticket}", "feature-abc-1", ("abc-1", "", ""), id="prefix-in-segment"),
-        pytest.param("{ticket}/x/{ticket}", "t-1/x/t-1", ("t-1", "", ""), id="repeated-placeholder"),
+        pytest.param(
+            "{ticket}/{repo}/{run}",
+            "metawsm-009/metawsm-api/run-1",
+            ("metawsm-009", "metawsm-api", "run-1"),
+            id="default",
+        ),
+        pytest.param(
+            "{repo}/changes/{ticket}",
+            "metawsm/changes/metawsm-009",
+            ("metawsm-009", "metawsm", ""),
+            id="no-run",
+        ),
+        pytest.param(
+            "feature-{ticket}", "feature-abc-1", ("abc-1", "", ""), id="prefix-in-segment"
+        ),
+        pytest.param(
+            "{ticket}/x/{ticket}", "t-1/x/t-1", ("t-1", "", ""), id="repeated-placeholder"
+        ),
         pytest.param("", "a/b/c", ("a", "b", "c"), id="empty-template"),
     ],
 )
@@ -72,7 +102,9 @@ def test_parse_branch_matches(template: str, branch: str, expected: tuple[str, s
 @pytest.mark.parametrize(
     ("template", "branch", "reason"),
     [
-        pytest.param("{ticket}/{repo}/{run}", "main", "expected 3 '/'-separated parts", id="too-few-parts"),
+        pytest.param(
+            "{ticket}/{repo}/{run}", "main", "expected 3 '/'-separated parts", id="too-few-parts"
+        ),
         pytest.param("{ticket}/{repo}/{run}", "METAWSM-1/repo/run", "lower-case", id="upper-case"),
         pytest.param("{ticket}/{repo}/{run}", "t--1/repo/run", "dashes", id="dash-run"),
         pytest.param("{ticket}/{repo}/{run}", "t.1/repo/run", "replaces with '-'", id="dot"),
@@ -88,7 +120,9 @@ def test_parse_branch_mismatch(template: str, branch: str, reason: str) -> None:
 
 
 def test_mismatch_suggests_with_given_values() -> None:
-    found = parse_branch("{ticket}/{repo}/{run}", "main", example={"ticket": "ABC-7", "repo": "svc"})
+    found = parse_branch(
+        "{ticket}/{repo}/{run}", "main", example={"ticket": "ABC-7", "repo": "svc"}
+    )
     assert isinstance(found, BranchMismatch)
     assert found.example.startswith("abc-7/svc/")
 
@@ -114,7 +148,12 @@ def test_render_then_parse_round_trips(template: str, ticket: str, repo: str, ru
     branch = render_branch(template, ticket=ticket, repo=repo, run=run)
     found = parse_branch(template, branch)
     assert isinstance(found, BranchMatch), found
-    assert render_branch(template, ticket=found.ticket or "x", repo=found.repo or "x", run=found.run or "x") == branch
+    assert (
+        render_branch(
+            template, ticket=found.ticket or "x", repo=found.repo or "x", run=found.run or "x"
+        )
+        == branch
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -123,4 +162,8 @@ def test_default_template_parse_recovers_each_token(ticket: str, repo: str, run:
     branch = render_branch("{ticket}/{repo}/{run}", ticket=ticket, repo=repo, run=run)
     found = parse_branch("{ticket}/{repo}/{run}", branch)
     assert isinstance(found, BranchMatch)
-    assert (found.ticket, found.repo, found.run) == (sanitize_token(ticket), sanitize_token(repo), sanitize_token(run))
+    assert (found.ticket, found.repo, found.run) == (
+        sanitize_token(ticket),
+        sanitize_token(repo),
+        sanitize_token(run),
+    )

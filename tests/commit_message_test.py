@@ -50,7 +50,10 @@ def test_generated_messages_left_alone(message: str) -> None:
 
 def test_with_ticket_keeps_the_rest() -> None:
     message = "# leading comment\nFix the thing\n\nbody line\n# trailer comment\n"
-    assert with_ticket(message, "abc-1") == "# leading comment\nABC-1: Fix the thing\n\nbody line\n# trailer comment\n"
+    assert (
+        with_ticket(message, "abc-1")
+        == "# leading comment\nABC-1: Fix the thing\n\nbody line\n# trailer comment\n"
+    )
 
 
 def test_with_ticket_prefills_an_empty_message() -> None:
