@@ -100,6 +100,8 @@ def pre_commit(options: StageOptions, out: Output) -> int:
                 policy,
                 None if head.detached else head.branch,
                 detached_note=detached_note(head.operation),
+                repo=repo_name(repo),
+                rename_hint="rename with: git branch -m {name}",
             )
 
         def run() -> Report:

@@ -9,10 +9,11 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from metawsm_hooks.branch import BranchMatch, parse_branch
+from metawsm_hooks.branch import DEFAULT_TEMPLATE, BranchMatch, parse_branch
 from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, FatalError
 from metawsm_hooks.output import Output
 from metawsm_hooks.policy import (
@@ -138,32 +139,38 @@ def describe_finding(result: PolicyResult, finding: Finding) -> str:
 
 
 def branch_gate(
-    verdict: Verdict, policy: Policy, branch: str | None, *, detached_note: str | None
+    verdict: Verdict,
+    policy: Policy,
+    branch: str | None,
+    *,
+    detached_note: str | None,
+    repo: str,
+    rename_hint: str,
 ) -> None:
-    """The branch_template line: detached HEADs and exempt branches pass with a note."""
+    """The branch_template line: detached HEADs and exempt branches pass with a note.
+
+    ``rename_hint`` shows how to use a fitting name; ``{name}`` in it is replaced by one.
+    """
     if branch is None:
         verdict.add("branch", "skipped", detached_note or "no branch")
         return
     verdict.branch = branch
-    template = policy.git_pr.branch_template
     if any(fnmatch.fnmatchcase(branch, pattern) for pattern in policy.hooks.exempt_branches):
         verdict.add("branch", "skipped", f"'{branch}' is exempt (hooks.exempt_branches)")
         return
-    found = parse_branch(template, branch)
+    run = "run-" + datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    found = parse_branch(policy.git_pr.branch_template, branch, example={"repo": repo, "run": run})
     if isinstance(found, BranchMatch):
         verdict.match = found
-        verdict.add("branch", "passed", f"'{branch}' fits '{found_template(template)}'")
+        template = policy.git_pr.branch_template.strip() or DEFAULT_TEMPLATE
+        verdict.add("branch", "passed", f"'{branch}' fits '{template}'")
         return
     verdict.add(
         "branch",
         "failed",
         f"'{branch}' does not fit branch_template '{found.template}': {found.reason};"
-        f" a fitting name: {found.example} (git branch -m {found.example})",
+        f" a fitting name: {found.example} ({rename_hint.format(name=found.example)})",
     )
-
-
-def found_template(template: str) -> str:
-    return template.strip() or "{ticket}/{repo}/{run}"
 
 
 def skipped_checks(out: Output, actor: str) -> dict[str, str]:

@@ -239,13 +239,22 @@ class PushRun:
         if apply_skip(verdict, self.skips, "branch"):
             return
         if override is not None:
-            branch_gate(verdict, policy, override, detached_note=None)
+            branch_gate(verdict, policy, override, detached_note=None, **self._hint(ref))
         elif ref.remote_ref.startswith(TAG_PREFIX):
             verdict.add("branch", "skipped", "tags are exempt from branch_template")
         elif ref.remote_ref.startswith(BRANCH_PREFIX):
-            branch_gate(verdict, policy, ref.remote_ref[len(BRANCH_PREFIX) :], detached_note=None)
+            branch = ref.remote_ref[len(BRANCH_PREFIX) :]
+            branch_gate(verdict, policy, branch, detached_note=None, **self._hint(ref))
         else:
             verdict.add("branch", "skipped", f"'{ref.remote_ref}' is not a branch")
+
+    def _hint(self, ref: PushedRef) -> dict[str, str]:
+        if self.destination is not None:
+            local = ref.local_ref.removeprefix(BRANCH_PREFIX) or "HEAD"
+            hint = f"push it as: git push {self.destination.remote_name} {local}:{{name}}"
+        else:
+            hint = "push to a fitting branch name"
+        return {"repo": repo_name(self.repo), "rename_hint": hint}
 
     def _allowed_repos(self, verdict: Verdict, policy: Policy) -> None:
         allowed = policy.git_pr.repos()
