@@ -1,0 +1,202 @@
+"""metawsm's required checks and the rule that combines them.
+
+Each check is a module exposing ``APPLIES_TO`` (the operations it applies to, ``commit`` and/or
+``pr``) and ``run(ctx) -> CheckResult``. The runner evaluates the checks the policy names, in
+its order, and decides as metawsm does: a check that does not apply is skipped; with
+``require_all`` the report passes when no applicable check failed, otherwise when at least one
+passed; with no applicable check, or none required, it passes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import Protocol
+
+    from metawsm_hooks.git import Change, Repository, TreeSource
+    from metawsm_hooks.policy import Policy
+
+    class TestCache(Protocol):
+        """Where passing test runs are remembered (the store)."""
+
+        def has_passed(self, key: str) -> bool: ...
+        def remember_pass(self, key: str, *, tree_id: str, commands: Sequence[str]) -> None: ...
+
+else:  # typing costs start-up time; a Protocol is only needed by the type checker
+
+    class TestCache:
+        """Where passing test runs are remembered: ``has_passed(key)`` and
+        ``remember_pass(key, *, tree_id, commands)``."""
+
+
+PASSED = "passed"
+FAILED = "failed"
+SKIPPED = "skipped"
+
+# The checks metawsm supports, each in the module of the same name.
+CHECKS = ("tests", "forbidden_files", "ticket_workflow", "clean_tree")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    status: str  # passed | failed | skipped
+    detail: str
+
+    def to_json(self) -> dict[str, object]:
+        # metawsm's report leaves out an empty detail (``omitempty``).
+        out: dict[str, object] = {"name": self.name, "status": self.status}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass(frozen=True)
+class Report:
+    """metawsm's validation report."""
+
+    operation: str
+    require_all: bool
+    required_checks: tuple[str, ...]
+    results: tuple[CheckResult, ...]
+    passed: bool
+    evaluated_at: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "operation": self.operation,
+            "require_all": self.require_all,
+            "required_checks": list(self.required_checks),
+            "results": [result.to_json() for result in self.results],
+            "passed": self.passed,
+            "evaluated_at": self.evaluated_at,
+        }
+
+    def failed(self) -> tuple[CheckResult, ...]:
+        return tuple(result for result in self.results if result.status == FAILED)
+
+    def failure_message(self) -> str:
+        """``name: detail; name: detail`` for the failed checks ('' when the report passed)."""
+        if self.passed:
+            return ""
+        failures = [f"{r.name}: {r.detail}" if r.detail else r.name for r in self.failed()]
+        if failures:
+            return "; ".join(failures)
+        return "no required checks passed"
+
+    def merged(self, other: Report) -> Report:
+        """This report with ``other``'s results in place of those of the same name (a check run
+        again), the verdict decided anew."""
+        fresh = {result.name: result for result in other.results}
+        results = tuple(fresh.get(result.name, result) for result in self.results)
+        return Report(
+            operation=self.operation,
+            require_all=self.require_all,
+            required_checks=self.required_checks,
+            results=results,
+            passed=verdict(results, require_all=self.require_all),
+            evaluated_at=other.evaluated_at,
+        )
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything a check may look at; ``tree_id`` and ``run_in_place`` are only computed when
+    a check needs them (only ``tests`` does)."""
+
+    operation: str  # "commit" or "pr"
+    repo: Repository
+    changes: Sequence[Change]
+    source: TreeSource  # the tree being committed or pushed
+    tree_id: Callable[[], str]
+    run_in_place: Callable[[], bool]  # is the working tree exactly the tree being checked
+    ticket: str | None
+    policy: Policy
+    skip: Mapping[str, str]  # check name -> who skipped it (METAWSM_SKIP)
+    cache: TestCache | None
+
+
+def verdict(results: Sequence[CheckResult], *, require_all: bool) -> bool:
+    """metawsm's rule over the evaluated checks (skipped ones do not count)."""
+    passed = sum(1 for result in results if result.status == PASSED)
+    failed = sum(1 for result in results if result.status == FAILED)
+    if passed + failed == 0:
+        return True
+    if require_all:
+        return failed == 0
+    return passed > 0
+
+
+def run_checks(
+    ctx: CheckContext, *, only: Sequence[str] | None = None, now: datetime | None = None
+) -> Report:
+    """Evaluate the policy's required checks for ``ctx.operation``. With ``only``, just those
+    of them (e.g. ``["tests"]`` to run the tests again), the verdict taken over those."""
+    names = ctx.policy.git_pr.checks()
+    results: list[CheckResult] = []
+    for name in names:
+        if only is not None and name not in only:
+            continue
+        results.append(_run_one(name, ctx))
+    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return Report(
+        operation=ctx.operation,
+        require_all=ctx.policy.git_pr.require_all,
+        required_checks=names,
+        results=tuple(results),
+        passed=verdict(results, require_all=ctx.policy.git_pr.require_all),
+        evaluated_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+def _run_one(name: str, ctx: CheckContext) -> CheckResult:
+    if name not in CHECKS:  # a validated policy names none of these
+        return CheckResult(name, FAILED, f"required check '{name}' is not supported")
+    check = importlib.import_module(f"{__name__}.{name}")
+    if ctx.operation not in check.APPLIES_TO:
+        return CheckResult(name, SKIPPED, f"not applicable to {ctx.operation}")
+    if name in ctx.skip:
+        return CheckResult(name, SKIPPED, f"skipped by METAWSM_SKIP ({ctx.skip[name]})")
+    result: CheckResult = check.run(ctx)
+    return result
+
+
+def quote_path(path: str) -> str:
+    """A path as it can be shown on one line: as is when printable, else in double quotes with
+    C escapes, and each byte that is not UTF-8 as an octal escape (as git quotes names)."""
+    if path.isprintable() and not _has_surrogates(path) and '"' not in path[:1]:
+        return path
+    out = []
+    for char in path:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode
+            out.append(f"\\{code - 0xDC00:03o}")
+        elif char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif not char.isprintable() or 0xD800 <= code <= 0xDFFF:
+            out.extend(f"\\{byte:03o}" for byte in char.encode("utf-8", "surrogatepass"))
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\v": "\\v",
+    "\f": "\\f",
+    "\r": "\\r",
+    '"': '\\"',
+    "\\": "\\\\",
+}
+
+
+def _has_surrogates(text: str) -> bool:
+    return any(0xD800 <= ord(char) <= 0xDFFF for char in text)

@@ -1,0 +1,135 @@
+"""``tests``: every ``test_commands`` entry passes on the tree being committed or pushed.
+
+Each command runs through ``/bin/sh -c`` with ``hooks.test_timeout_seconds``, in the working
+tree when it holds exactly that tree, else in a temporary checkout of it that is removed
+afterwards whatever happens. The first failure fails the check with the command, how it ended
+and the last ``hooks.output_tail_lines`` lines of its output. A pass is remembered by tree id and
+commands, so the same tree is never tested twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from metawsm_hooks.checks import FAILED, PASSED, CheckContext, CheckResult
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from metawsm_hooks.procs import Completed
+
+APPLIES_TO = frozenset({"commit", "pr"})
+MAX_OUTPUT = 1024 * 1024  # of each command's output, its last bytes are kept
+
+
+def cache_key(tree_id: str, commands: Sequence[str]) -> str:
+    """sha256 of the tree id and the commands, NUL-separated."""
+    text = "\0".join((tree_id, *commands))
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def run(ctx: CheckContext) -> CheckResult:
+    commands = ctx.policy.git_pr.commands()
+    if not commands:
+        return CheckResult("tests", PASSED, "no test commands configured")
+    tree = ctx.tree_id()
+    key = cache_key(tree, commands)
+    if ctx.cache is not None and ctx.cache.has_passed(key):
+        return CheckResult("tests", PASSED, f"cached for tree {tree[:7]}")
+
+    from metawsm_hooks.git import clean_environment
+
+    hooks = ctx.policy.hooks
+    env = clean_environment()
+    workdir = ctx.repo.workdir
+    if workdir is not None and ctx.run_in_place():
+        failure = _run_all(commands, workdir, env, hooks.test_timeout_seconds)
+    else:
+        import tempfile
+
+        scratch = Path(tempfile.mkdtemp(prefix="metawsm-tests-"))
+        try:
+            checkout = scratch / _folder_name(ctx)
+            ctx.repo.materialize(tree, checkout)
+            failure = _run_all(commands, checkout, env, hooks.test_timeout_seconds)
+        finally:  # also on Ctrl-C and SIGTERM (raised as an exception by the stage)
+            _remove(scratch)
+    if failure is not None:
+        command, done = failure
+        return CheckResult(
+            "tests",
+            FAILED,
+            _failure_detail(command, done, hooks.test_timeout_seconds, hooks.output_tail_lines),
+        )
+    if ctx.cache is not None:
+        ctx.cache.remember_pass(key, tree_id=tree, commands=commands)
+    return CheckResult("tests", PASSED, f"all {len(commands)} test command(s) passed")
+
+
+def _run_all(
+    commands: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: int
+) -> tuple[str, Completed] | None:
+    """The first command that fails and how it ended, or None when all pass."""
+    from metawsm_hooks.procs import run_bounded
+
+    for command in commands:
+        done = run_bounded(
+            command, cwd=cwd, timeout=timeout, env=env, max_output=MAX_OUTPUT, shell=True
+        )
+        if done.timed_out or done.returncode != 0:
+            return command, done
+    return None
+
+
+def _failure_detail(command: str, done: Completed, timeout: int, tail_lines: int) -> str:
+    import json
+    import signal
+
+    quoted = json.dumps(command, ensure_ascii=False)
+    if done.timed_out:
+        how = f"timed out after {timeout} s"
+    elif done.returncode < 0:
+        try:
+            how = f"killed by {signal.Signals(-done.returncode).name}"
+        except ValueError:
+            how = f"killed by signal {-done.returncode}"
+    else:
+        how = f"failed with exit status {done.returncode}"
+    detail = f"command {quoted} {how}"
+    lines = done.output.decode("utf-8", "replace").rstrip().splitlines()
+    if tail_lines <= 0:
+        return detail
+    if not lines:
+        return f"{detail}; it printed nothing"
+    shown = lines[-tail_lines:]
+    return f"{detail}; last {len(shown)} line(s) of its output:\n" + "\n".join(shown)
+
+
+def _folder_name(ctx: CheckContext) -> str:
+    """The temporary checkout is named like the repository, as some tools expect."""
+    root = ctx.repo.workdir or ctx.repo.common_dir
+    return root.name.removesuffix(".git") or "checkout"
+
+
+def _remove(path: Path) -> None:
+    import contextlib
+    import os
+    import shutil
+    import stat
+
+    shutil.rmtree(path, ignore_errors=True)
+    if not path.exists():
+        return
+    # A command may have left read-only folders (module caches do): open them and try again,
+    # each before the walk goes into it.
+    with contextlib.suppress(OSError):
+        os.chmod(path, stat.S_IRWXU)
+    for folder, subfolders, _ in os.walk(path):
+        for name in subfolders:
+            inner = os.path.join(folder, name)
+            if not os.path.islink(inner):  # never reach outside through a symlink
+                with contextlib.suppress(OSError):
+                    os.chmod(inner, stat.S_IRWXU)
+    shutil.rmtree(path, ignore_errors=True)
