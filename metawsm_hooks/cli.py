@@ -8,87 +8,75 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 from metawsm_hooks import __version__
-from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, EXIT_USAGE, FatalError
+from metawsm_hooks.errors import EXIT_PASS, EXIT_USAGE, FatalError
 from metawsm_hooks.output import Output
 
 PR_STATES = ("open", "closed", "merged", "draft")
 HOOK_TYPES = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-push", "pre-receive")
 
 
-@dataclass(frozen=True)
-class Common:
+class Common(NamedTuple):
     policy: Path | None = None
     db: str | None = None
     json: bool = False
 
 
-@dataclass(frozen=True)
-class ValidateArgs:
+class ValidateArgs(NamedTuple):
     paths: tuple[Path, ...]
     strict: bool
 
 
-@dataclass(frozen=True)
-class RenderArgs:
+class RenderArgs(NamedTuple):
     ticket: str
     repo: str
     run: str
     template: str | None
 
 
-@dataclass(frozen=True)
-class CheckBranchArgs:
+class CheckBranchArgs(NamedTuple):
     name: str | None
 
 
-@dataclass(frozen=True)
-class RunArgs:
+class RunArgs(NamedTuple):
     stage: str
     hook_args: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class CiArgs:
+class CiArgs(NamedTuple):
     base: str
     head: str
     branch: str | None
 
 
-@dataclass(frozen=True)
-class InstallArgs:
+class InstallArgs(NamedTuple):
     hook_types: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class InitArgs:
+class InitArgs(NamedTuple):
     force: bool = False
 
 
-@dataclass(frozen=True)
-class StatusArgs:
+class StatusArgs(NamedTuple):
     ticket: str | None
     limit: int
 
 
-@dataclass(frozen=True)
-class RecordArgs:
+class RecordArgs(NamedTuple):
     url: str
     number: int | None
     state: str
     branch: str | None
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     name: str
     common: Common
-    args: object = field(default=None)
+    args: object = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -219,12 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse(argv: Sequence[str]) -> Command:
-    parser = build_parser()
     argv = list(argv)
     if argv[:1] == ["run"]:
         # Hook arguments follow the stage verbatim; only our own flags are taken out of them.
-        return _parse_run(parser, argv[1:])
-    ns = parser.parse_args(argv)
+        # This is the path every hook takes, so the full parser is built only for --help.
+        return _parse_run(argv[1:])
+    ns = build_parser().parse_args(argv)
     common = Common(
         policy=getattr(ns, "policy", None),
         db=getattr(ns, "db", None),
@@ -252,9 +240,9 @@ def parse(argv: Sequence[str]) -> Command:
     return Command(name, common)
 
 
-def _parse_run(parser: argparse.ArgumentParser, rest: list[str]) -> Command:
+def _parse_run(rest: list[str]) -> Command:
     if not rest or rest[0] in ("-h", "--help"):
-        parser.parse_args(["run", "--help"])
+        build_parser().parse_args(["run", "--help"])
     stage, hook_args = rest[0], rest[1:]
     if stage not in HOOK_TYPES:
         raise FatalError(f"unknown stage '{stage}'; choose one of {', '.join(HOOK_TYPES)}")
@@ -289,6 +277,15 @@ def _parse_run(parser: argparse.ArgumentParser, rest: list[str]) -> Command:
 
 
 def dispatch(command: Command, out: Output) -> int:
+    if isinstance(command.args, RunArgs):
+        from metawsm_hooks.stages import StageOptions, run_stage
+
+        options = StageOptions(
+            policy_path=command.common.policy,
+            db_path=command.common.db,
+            json_mode=command.common.json,
+        )
+        return run_stage(command.args.stage, options, out, command.args.hook_args)
     from metawsm_hooks import commands
 
     return commands.run(command, out)
@@ -334,6 +331,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-__all__ = ["EXIT_BLOCKED", "main"]

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
         InitArgs,
         RecordArgs,
         RenderArgs,
-        RunArgs,
         StatusArgs,
         ValidateArgs,
     )
@@ -32,7 +31,6 @@ def run(command: Command, out: Output) -> int:
         "schema": schema,
         "branch render": branch_render,
         "branch check": branch_check,
-        "run": run_stage,
         "ci": ci,
         "status": status,
         "pr record": pr_record,
@@ -202,31 +200,14 @@ def branch_check(command: Command, out: Output) -> int:
     return EXIT_PASS if isinstance(found, BranchMatch) else EXIT_BLOCKED
 
 
-def _stage_options(command: Command) -> object:
-    from metawsm_hooks.stages.common import StageOptions
-
-    return StageOptions(
-        policy_path=command.common.policy, db_path=command.common.db, json_mode=command.common.json
-    )
-
-
-def run_stage(command: Command, out: Output) -> int:
-    from metawsm_hooks.stages import run_stage as stage_entry
-    from metawsm_hooks.stages.common import StageOptions
-
-    args: RunArgs = command.args  # type: ignore[assignment]
-    options = _stage_options(command)
-    assert isinstance(options, StageOptions)
-    return stage_entry(args.stage, options, out, args.hook_args)
-
-
 def ci(command: Command, out: Output) -> int:
     from metawsm_hooks.stages.common import StageOptions
     from metawsm_hooks.stages.push import ci as ci_stage
 
     args: CiArgs = command.args  # type: ignore[assignment]
-    options = _stage_options(command)
-    assert isinstance(options, StageOptions)
+    options = StageOptions(
+        policy_path=command.common.policy, db_path=command.common.db, json_mode=command.common.json
+    )
     return ci_stage(options, out, base=args.base, head=args.head, branch=args.branch)
 
 

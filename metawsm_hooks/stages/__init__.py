@@ -9,6 +9,8 @@ from metawsm_hooks.errors import EXIT_USAGE, FatalError
 from metawsm_hooks.output import Output
 from metawsm_hooks.stages.common import StageOptions
 
+__all__ = ["STAGES", "StageOptions", "run_stage"]
+
 STAGES = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-push", "pre-receive")
 
 
