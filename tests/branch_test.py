@@ -162,8 +162,19 @@ def test_default_template_parse_recovers_each_token(ticket: str, repo: str, run:
     branch = render_branch("{ticket}/{repo}/{run}", ticket=ticket, repo=repo, run=run)
     found = parse_branch("{ticket}/{repo}/{run}", branch)
     assert isinstance(found, BranchMatch)
-    assert (found.ticket, found.repo, found.run) == (
-        sanitize_token(ticket),
-        sanitize_token(repo),
-        sanitize_token(run),
+    # metawsm sanitizes each value, then each segment again: "-\r0" -> "\r0" -> "0".
+    twice = [sanitize_token(sanitize_token(value)) for value in (ticket, repo, run)]
+    assert [found.ticket, found.repo, found.run] == twice
+
+
+@pytest.mark.parametrize(
+    ("value", "segment"),
+    [
+        pytest.param("-\r0", "0", id="dash-hides-carriage-return"),
+        pytest.param("a", "a", id="plain"),
+    ],
+)
+def test_segments_are_sanitized_again(value: str, segment: str) -> None:
+    assert (
+        render_branch("{ticket}/{repo}/{run}", ticket="t", repo="r", run=value) == f"t/r/{segment}"
     )
