@@ -16,9 +16,8 @@ import re
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from metawsm_hooks.store import Store
@@ -90,14 +89,12 @@ class ReportLike(Protocol):
     def failed(self) -> Sequence[_CheckResultLike]: ...
 
 
-@dataclass(frozen=True)
-class AssistOutcome:
+class AssistOutcome(NamedTuple):
     lines: tuple[str, ...]  # human lines to show after the deterministic failure
     rerun_tests: bool  # auto mode's gated auto_restart: the stage re-runs the tests check once
 
 
-@dataclass(frozen=True)
-class OperatorReply:
+class OperatorReply(NamedTuple):
     intent: str
     target_run: str
     reason: str

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from metawsm_hooks.errors import EXIT_BLOCKED, FatalError
 
@@ -100,15 +100,13 @@ ASSIST_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class PRKey:
+class PRKey(NamedTuple):
     run_id: str
     ticket: str
     repo: str
 
 
-@dataclass(frozen=True)
-class HookRun:
+class HookRun(NamedTuple):
     stage: str
     branch: str | None
     ticket: str | None
@@ -121,8 +119,7 @@ class HookRun:
     detail: str
 
 
-@dataclass(frozen=True)
-class PullRequestPush:
+class PullRequestPush(NamedTuple):
     key: PRKey
     head_branch: str
     base_branch: str
@@ -145,8 +142,7 @@ class FailureStreak:
     last_seen: str
 
 
-@dataclass(frozen=True)
-class AssistClaim:
+class AssistClaim(NamedTuple):
     """Whether a run may consult the operator now; ``used`` counts this one when granted."""
 
     granted: bool
@@ -155,8 +151,7 @@ class AssistClaim:
     retry_in: int  # seconds until the cooldown ends (0 unless reason is "cooldown")
 
 
-@dataclass(frozen=True)
-class AssistRecord:
+class AssistRecord(NamedTuple):
     run_key: str
     branch: str
     kind: str
@@ -312,7 +307,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # --- errors --------------------------------------------------------------------------------------
 
 
-def _cause(exc: BaseException, timeout: float) -> tuple[str, str]:
+def _cause(exc: BaseException, timeout: float, path: Path | None = None) -> tuple[str, str]:
     """(what happened, the way out) for an error from SQLite or the file system."""
     text = str(exc).lower()
     if isinstance(exc, OSError) and not str(exc).startswith("database"):
@@ -328,7 +323,10 @@ def _cause(exc: BaseException, timeout: float) -> tuple[str, str]:
             f"move it aside (its records stay in the moved file) and retry,"
             f" or set {DB_ENV} to another path",
         )
-    if "full" in text or "no space" in text or "quota" in text:
+    # SQLite reports a -shm file it cannot grow as a bare "disk I/O error": when the file
+    # system has no room left, that is what the user needs to hear.
+    full = "disk i/o error" in text and path is not None and _no_space_left(path)
+    if full or "full" in text or "no space" in text or "quota" in text:
         return ("the disk is full", f"free some space, or set {DB_ENV} to a path on another disk")
     if "readonly" in text or "read-only" in text or "permission" in text or "not permitted" in text:
         return (
@@ -344,8 +342,18 @@ def _cause(exc: BaseException, timeout: float) -> tuple[str, str]:
     return (detail, f"check the file, or set {DB_ENV} to another path")
 
 
+def _no_space_left(path: Path) -> bool:
+    statvfs = getattr(os, "statvfs", None)
+    if statvfs is None:
+        return False
+    try:
+        return bool(statvfs(path.parent).f_bavail == 0)
+    except OSError:
+        return False
+
+
 def _fatal(path: Path, verb: str, exc: BaseException, timeout: float) -> FatalError:
-    what, way_out = _cause(exc, timeout)
+    what, way_out = _cause(exc, timeout, path)
     return FatalError(f"cannot {verb} the store {path} ({what}); {way_out}", exit_code=EXIT_BLOCKED)
 
 

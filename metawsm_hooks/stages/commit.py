@@ -65,7 +65,10 @@ def pre_commit(options: StageOptions, out: Output) -> int:
     index_file = _index_file(options)
     source = repo.index_source(index_file=index_file)
     result = load_stage_policy(
-        options, read_tree_policy=lambda: source.read(POLICY_RELPATH), where="index"
+        options,
+        read_tree_policy=lambda: source.read(POLICY_RELPATH),
+        where="index",
+        tree_policy_is_folder=lambda: bool(source.list_files(POLICY_RELPATH)),
     )
     show_policy(out, result)
     actor = actor_of(repo)

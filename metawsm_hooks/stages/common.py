@@ -104,7 +104,11 @@ def explicit_policy_path(options: StageOptions) -> Path | None:
 
 
 def load_stage_policy(
-    options: StageOptions, *, read_tree_policy: Callable[[], bytes | None], where: str
+    options: StageOptions,
+    *,
+    read_tree_policy: Callable[[], bytes | None],
+    where: str,
+    tree_policy_is_folder: Callable[[], bool] | None = None,
 ) -> PolicyResult:
     """The policy a stage enforces: ``--policy``/``$METAWSM_POLICY``, else the one in the tree
     being committed or pushed (``where`` names it), else metawsm's defaults."""
@@ -112,9 +116,14 @@ def load_stage_policy(
     if explicit is not None:
         return load_policy_path(explicit, missing_ok=False)
     data = read_tree_policy()
+    source = f"{POLICY_RELPATH} ({where})"
     if data is None:
+        # A folder where the file belongs is not a missing file: metawsm cannot read it either.
+        if tree_policy_is_folder is not None and tree_policy_is_folder():
+            problem = Finding("", "is a directory, not a policy file")
+            return PolicyResult(source, None, (problem,), (), defaults_used=False)
         return defaults_result()
-    return load_policy_bytes(data, source=f"{POLICY_RELPATH} ({where})")
+    return load_policy_bytes(data, source=source)
 
 
 def enforceable(result: PolicyResult) -> Policy | None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
 
 from metawsm_hooks import remote as remotes
 from metawsm_hooks.errors import EXIT_USAGE, FatalError
@@ -43,8 +43,7 @@ BRANCH_PREFIX = "refs/heads/"
 TAG_PREFIX = "refs/tags/"
 
 
-@dataclass(frozen=True)
-class PushedRef:
+class PushedRef(NamedTuple):
     """One ref update: what the client sends, or what the server receives."""
 
     local_ref: str
@@ -59,8 +58,7 @@ class PushedRef:
         return self.remote_ref
 
 
-@dataclass(frozen=True)
-class Destination:
+class Destination(NamedTuple):
     remote_name: str
     remote_url: str
 
@@ -179,6 +177,7 @@ class PushRun:
                     self.options,
                     read_tree_policy=lambda: source.read(POLICY_RELPATH),
                     where=f"commit {new[:12]}",
+                    tree_policy_is_folder=lambda: bool(source.list_files(POLICY_RELPATH)),
                 )
             show_policy(self.out, result)
             self.policies[key] = result
