@@ -1,31 +1,38 @@
 """The repository as the hooks see it: discovery, HEAD, the changes being committed or pushed, the
 trees they come from, the working tree's status, temporary checkouts.
 
-Every read goes through git's own plumbing, one process per question, with paths NUL-separated
-(``-z``) and decoded with ``os.fsdecode`` so that any name round-trips. Measured on a repository
-of 100,000 files (5,000 of them staged) and a push of 10,000 commits touching 30,000 paths:
+Every read goes through git's own plumbing, with paths NUL-separated (``-z``) and decoded with
+``os.fsdecode`` so that any name round-trips. Measured (2 cores, git 2.39, libgit2 1.9.7 through
+pygit2 1.21) on synthetic repositories built with ``git fast-import``:
 
-===========================================  ==========================  =====================
-question                                     git plumbing                pygit2 (libgit2 1.9)
-===========================================  ==========================  =====================
-staged changes, renames detected             ``diff-index``: 25 ms       54 ms, +40 ms import
-paths of 10,000 pushed commits               ``log``: 180 ms             ~520 s (tree diffs)
-temporary checkout of 100,000 files          ``checkout-index``: 1.3 s   8.6 s
-one file of HEAD / of the index              ``cat-file``: 1 ms / 6 ms   40 ms import alone
-===========================================  ==========================  =====================
+=============================================  ===============================  ================
+question                                       git plumbing                     pygit2
+=============================================  ===============================  ================
+staged changes, 100,000 files, 5,000 staged    ``diff-index --cached``: 25 ms   54 ms
+paths of 10,000 pushed commits (1,000 files)   ``log --name-status``: 89 ms     1,088 ms
+the same over 100,000 files                    ``log --name-status``: 180 ms    ~520 s
+temporary checkout of 100,000 files            ``checkout-index``: 1.3 s        8.6 s
+one file of HEAD / of the index                ``cat-file``: 1 ms / 6 ms        (import: 40 ms)
+=============================================  ===============================  ================
 
-(Baselines: ``git diff --cached --name-only -z`` 25 ms, ``git log --name-only --format= A..B``
-208 ms.) git wins every question a hook asks, so pygit2 is only loaded to report the libgit2
-version. Starting git costs about 1 ms; the index is the expensive read (about 6 ms per 100,000
-entries), so the index being committed is presented as HEAD's tree overlaid with the staged
-changes, which one ``diff-index`` yields, and is read no second time.
+Baselines on the same repositories: ``git diff --cached --name-only -z`` 25 ms, ``git log
+--name-only --format= A..B`` 97-115 ms (1,000 files) and 208 ms (100,000 files). git wins every
+question a hook asks, and importing pygit2 alone costs 40 ms, so pygit2 is only loaded to report
+the libgit2 version. Starting git costs about 1 ms; reading the index is what is expensive
+(about 6 ms per 100,000 entries), so the index being committed is presented as HEAD's tree
+overlaid with the staged changes one ``diff-index`` yields, and is not read a second time. The
+long questions (staged changes, pushed commits, status) can run in the background while the hook
+does other work (``index_source`` starts the first, ``prefetch_*`` the others).
+
+A Repository remembers what it learnt (staged changes, pushed ranges, status, commit ids) for
+its lifetime: one hook run.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
 import subprocess
-import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +40,7 @@ from metawsm_hooks.errors import FatalError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from typing import Protocol
 
     class TreeSource(Protocol):
@@ -54,6 +61,9 @@ _EMPTY_TREE = {
     "sha256": "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
 }
 _GITLINK = "160000"
+_SYMLINK = "120000"
+_FOLDER = "040000"
+_SYMLINK_HOPS = 40  # as many as Linux follows
 # Variables that would point git (ours or a test command's) at another repository, index or
 # pathspec mode than the one discovered; git itself clears most of them for submodules.
 _REPOSITORY_VARIABLES = (
@@ -118,10 +128,8 @@ class PushRange:
     changes: list[Change] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Entry:
-    mode: str
-    oid: str
+# An index entry the staged changes give: (mode, object id); None for a path that is gone.
+_Entry = tuple[str, str]
 
 
 def clean_environment(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -181,10 +189,14 @@ class Repository:
         self._env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARIABLES}
         self._staged: dict[Path | None, dict[str, _Entry | None]] = {}
         self._staged_changes: dict[Path | None, list[Change]] = {}
+        self._staged_jobs: dict[Path | None, subprocess.Popen[bytes]] = {}
+        self._push_jobs: dict[tuple[str, ...], subprocess.Popen[bytes]] = {}
+        self._pushed: dict[tuple[str, ...], PushRange] = {}
+        self._commits: dict[str, str | None] = {}
         self._status: dict[Path | None, list[tuple[str, str]]] = {}
         self._status_job: subprocess.Popen[bytes] | None = None
         self._main_root: tuple[Path | None] | None = None
-        self._cat_file: _CatFile | None = None
+        self._cat_files: dict[Path | None, _CatFile] = {}
 
     def __repr__(self) -> str:
         return f"Repository(git_dir={self.git_dir!s}, workdir={self.workdir!s})"
@@ -364,30 +376,38 @@ class Repository:
             self._read_staged(key)
         return list(self._staged_changes[key])
 
-    def _read_staged(self, key: Path | None) -> None:
+    def _start_staged(self, key: Path | None) -> None:
+        """Start comparing the index with HEAD in the background: the one expensive question of
+        a commit (it reads the whole index) then overlaps with the hook's own start-up."""
+        if key in self._staged or key in self._staged_jobs:
+            return
         base = self.head().oid or _EMPTY_TREE[self.object_format]
-        out = self._git(
+        self._staged_jobs[key] = self._spawn(
             "diff-index", "--cached", "-z", "--raw", "--no-abbrev", "-M", base, index_file=key
         )
+
+    def _read_staged(self, key: Path | None) -> None:
+        self._start_staged(key)
+        out = _collect(self._staged_jobs.pop(key))
+        # ":<old mode> <new mode> <old id> <new id> <status>[score]", then the path (two paths,
+        # old then new, for a rename or copy), each NUL-terminated.
         changes: list[Change] = []
         overlay: dict[str, _Entry | None] = {}
-        tokens = out.split(b"\0")
-        i = 0
-        while i < len(tokens) and tokens[i].startswith(b":"):
-            meta = tokens[i][1:].split(b" ")
-            status = chr(meta[4][0])
-            entry = _Entry(meta[1].decode(), meta[3].decode())
-            if status in "RC":
-                old, path = os.fsdecode(tokens[i + 1]), os.fsdecode(tokens[i + 2])
+        tokens = os.fsdecode(out).split("\0")
+        i, count = 0, len(tokens) - 1
+        while i < count:
+            _, mode, _, oid, status = tokens[i].split(" ")
+            if status[0] in "RC":
+                old, path = tokens[i + 1], tokens[i + 2]
                 i += 3
-                changes.append(Change(path, status, old))
-                if status == "R":
+                changes.append(Change(path, status[0], old))
+                if status[0] == "R":
                     overlay[old] = None
             else:
-                path = os.fsdecode(tokens[i + 1])
+                path = tokens[i + 1]
                 i += 2
                 changes.append(Change(path, status))
-            overlay[path] = None if status == "D" else entry
+            overlay[path] = None if status == "D" else (mode, oid)
         self._staged_changes[key] = changes
         self._staged[key] = overlay
 
@@ -398,13 +418,19 @@ class Repository:
 
     def index_source(self, *, index_file: Path | None = None) -> TreeSource:
         key = self._index_key(index_file)
+        self._start_staged(key)
+        return _Tree(
+            self, lambda: self.head().oid, of_index=True, index_file=key, label="the index"
+        )
 
-        def overlay() -> dict[str, _Entry | None]:
-            if key not in self._staged:
-                self._read_staged(key)
-            return self._staged[key]
-
-        return _Tree(self, lambda: self.head().oid, overlay, label="the index")
+    def _overlay(self, key: Path | None, *, wait: bool) -> dict[str, _Entry | None] | None:
+        """The staged changes of an index by path; None while still being read, unless
+        ``wait``."""
+        if key not in self._staged:
+            if not wait and key in self._staged_jobs and self._staged_jobs[key].poll() is None:
+                return None
+            self._read_staged(key)
+        return self._staged[key]
 
     def _index_key(self, index_file: Path | None) -> Path | None:
         if index_file is None:
@@ -418,9 +444,14 @@ class Repository:
         """The full id of the commit ``rev`` names, or None."""
         if not rev or rev.startswith("-"):
             return None
+        if rev in self._commits:  # only ids are remembered: what a name points to may move
+            return self._commits[rev]
         out = self._git("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", ok=(0, 1, 128))
         oid = out.decode("ascii", "replace").strip()
-        return oid if _is_hex(oid) else None
+        found = oid if _is_hex(oid) else None
+        if _is_hex(rev):
+            self._commits[rev] = found
+        return found
 
     def tree_id_of(self, rev: str) -> str:
         out = b""
@@ -435,7 +466,7 @@ class Repository:
         oid = self.resolve(rev)
         if oid is None:
             raise FatalError(f"'{rev}' is not a commit here; fetch it first")
-        return _Tree(self, lambda: oid, dict, label=f"commit {oid[:12]}")
+        return _Tree(self, lambda: oid, label=f"commit {oid[:12]}")
 
     def pushed_changes(
         self,
@@ -451,6 +482,35 @@ class Repository:
         it has before the push); every path any of them adds, modifies or changes the type of (a
         path added then deleted within the range counts; a rename counts as its new path; a merge
         counts what it changes against its first parent)."""
+        args = self._log_args(new, old, remote, exclude_all_refs)
+        if args not in self._pushed:
+            self.prefetch_pushed_changes(
+                new=new, old=old, remote=remote, exclude_all_refs=exclude_all_refs
+            )
+            out = _collect(self._push_jobs.pop(args))
+            self._pushed[args] = self._parse_log(out, new)
+        found = self._pushed[args]
+        return PushRange(commits=found.commits, changes=list(found.changes))
+
+    def prefetch_pushed_changes(
+        self,
+        *,
+        new: str,
+        old: str | None,
+        remote: str | None,
+        exclude_all_refs: bool = False,
+    ) -> None:
+        """Start ``pushed_changes`` with these arguments in the background (git's walk of the
+        pushed commits is the long part of a push), so that it overlaps with other work."""
+        args = self._log_args(new, old, remote, exclude_all_refs)
+        if args not in self._pushed and args not in self._push_jobs:
+            # git flushes after every commit into a pipe unless told not to: 15% of the time.
+            self._push_jobs[args] = self._spawn(*args, extra_env=_NO_FLUSH)
+
+    @staticmethod
+    def _log_args(
+        new: str, old: str | None, remote: str | None, exclude_all_refs: bool
+    ) -> tuple[str, ...]:
         args = [
             "log",
             "-z",
@@ -472,8 +532,9 @@ class Repository:
             args.append(f"--remotes={remote}")
         if exclude_all_refs:
             args.append("--all")
-        # git flushes after every commit into a pipe unless told not to: 15% of the time here.
-        out = self._git(*args, extra_env=_NO_FLUSH)
+        return tuple(args)
+
+    def _parse_log(self, out: bytes, new: str) -> PushRange:
         # Each commit is its id, then (status, path) pairs; a status is "\nM" or "M", an id is
         # 40 or 64 hex digits, so the two cannot be confused.
         commits = 0
@@ -500,14 +561,7 @@ class Repository:
         before another long git call (a push's ``pushed_changes``)."""
         if self.workdir is None or None in self._status or self._status_job is not None:
             return
-        self._status_job = subprocess.Popen(
-            self._git_argv(*self._status_args()),
-            cwd=self.workdir,
-            env=self._child_env(None),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        self._status_job = self._spawn(*self._status_args())
 
     def dirty_paths(self, *, ignore: Sequence[str] = ()) -> list[str]:
         """Unstaged, staged-uncommitted and untracked (not ignored) paths, sorted; ``ignore``
@@ -548,12 +602,9 @@ class Repository:
             raise FatalError("a bare repository has no working tree to inspect")
         if key not in self._status:
             job, self._status_job = self._status_job, None
-            if key is None and job is not None:
-                out, err = job.communicate()
-                if job.returncode != 0:
-                    raise FatalError(f"git status failed: {_first_line(err)}")
-            else:
-                out = self._git(*self._status_args(), index_file=key)
+            if key is not None or job is None:
+                job = self._spawn(*self._status_args(), index_file=key)
+            out = _collect(job)
             entries = []
             for record in out.split(b"\0"):
                 if len(record) > 3:
@@ -595,10 +646,10 @@ class Repository:
     # --- running git ----------------------------------------------------------------------------
 
     def _git_argv(self, *args: str, work_tree: Path | None = None) -> list[str]:
-        argv = ["git", "--git-dir", str(self.git_dir), "--literal-pathspecs"]
+        argv = ["git", f"--git-dir={self.git_dir}", "--literal-pathspecs"]
         work_tree = work_tree or self.workdir
         if work_tree is not None:
-            argv += ["--work-tree", str(work_tree)]
+            argv.append(f"--work-tree={work_tree}")
         argv += args
         return argv
 
@@ -612,48 +663,71 @@ class Repository:
         *args: str,
         index_file: Path | None = None,
         ok: tuple[int, ...] | None = (0,),
-        input: bytes | None = None,
         work_tree: Path | None = None,
         cwd: Path | None = None,
         extra_env: dict[str, str] | None = None,
     ) -> bytes:
         """git's stdout; FatalError when its exit status is not in ``ok`` (None: '' instead)."""
-        argv = self._git_argv(*args, work_tree=work_tree)
+        job = self._spawn(
+            *args, index_file=index_file, work_tree=work_tree, cwd=cwd, extra_env=extra_env
+        )
+        return _collect(job, ok=ok)
+
+    def _spawn(
+        self,
+        *args: str,
+        index_file: Path | None = None,
+        work_tree: Path | None = None,
+        cwd: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> subprocess.Popen[bytes]:
+        """git running (in the background until ``_collect`` takes its output)."""
+        env = self._child_env(index_file)
         try:
-            proc = subprocess.run(
-                argv,
+            return subprocess.Popen(
+                self._git_argv(*args, work_tree=work_tree),
                 cwd=cwd or work_tree or self._hook_cwd(),
-                env={**self._child_env(index_file), **extra_env}
-                if extra_env
-                else self._child_env(index_file),
-                input=input,
-                capture_output=True,
-                check=False,
+                env={**env, **extra_env} if extra_env else env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
         except OSError as exc:
             raise FatalError(f"cannot run git ({exc.strerror or exc}); install git") from exc
-        if ok is None:
-            return proc.stdout if proc.returncode == 0 else b""
-        if proc.returncode not in ok:
-            reason = _first_line(proc.stderr) or f"exit status {proc.returncode}"
-            command = next(a for a in args if not a.startswith("-"))
-            raise FatalError(f"git {command} failed in {self._hook_cwd()}: {reason}")
-        return proc.stdout
 
-    def _cat(self) -> _CatFile:
-        if self._cat_file is None:
-            self._cat_file = _CatFile(self._git_argv("cat-file", "--batch"), self._env)
-        return self._cat_file
+    def _cat(self, index: Path | None = None) -> _CatFile:
+        """The object reader; ``index`` is the index ``:0:<path>`` names refer to."""
+        if index not in self._cat_files:
+            argv = self._git_argv("cat-file", "--batch")
+            self._cat_files[index] = _CatFile(argv, self._child_env(index))
+        return self._cat_files[index]
 
     def close(self) -> None:
         """Stop the helper processes (also done when the object is collected)."""
-        if self._cat_file is not None:
-            self._cat_file.close()
-            self._cat_file = None
-        if self._status_job is not None:
-            self._status_job.kill()
-            self._status_job.communicate()
-            self._status_job = None
+        for reader in self._cat_files.values():
+            reader.close()
+        self._cat_files.clear()
+        for job in [*self._staged_jobs.values(), *self._push_jobs.values(), self._status_job]:
+            if job is not None:
+                job.kill()
+                job.communicate()
+        self._staged_jobs.clear()
+        self._push_jobs.clear()
+        self._status_job = None
+
+
+def _collect(job: subprocess.Popen[bytes], *, ok: tuple[int, ...] | None = (0,)) -> bytes:
+    """The output of a git started by ``Repository._spawn``; FatalError when its exit status is
+    not in ``ok`` (None: '' instead)."""
+    out, err = job.communicate()
+    if ok is None:
+        return out if job.returncode == 0 else b""
+    if job.returncode not in ok:
+        argv = [str(arg) for arg in job.args]  # type: ignore[union-attr]
+        command = next((a for a in argv[1:] if not a.startswith("-")), "")
+        reason = _first_line(err) or f"exit status {job.returncode}"
+        raise FatalError(f"git {command} failed: {reason}")
+    return out
 
 
 def _first_line(data: bytes) -> str:
@@ -670,6 +744,8 @@ class _CatFile:
         self.proc = subprocess.Popen(
             argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
+        import weakref
+
         self._finalizer = weakref.finalize(self, _stop, self.proc)
 
     def read(self, name: bytes) -> tuple[str, bytes] | None:
@@ -682,11 +758,12 @@ class _CatFile:
             header = stdout.readline()
         except OSError as exc:
             raise FatalError(f"git cat-file stopped unexpectedly ({exc})") from exc
+        if not header:
+            raise FatalError("git cat-file stopped unexpectedly")
         parts = header.split()
-        if len(parts) != 3:
-            if not header:
-                raise FatalError("git cat-file stopped unexpectedly")
-            return None  # "<name> missing" / "ambiguous"
+        # "<id> <type> <size>", else "<name> missing" (or "ambiguous"), the name maybe spaced.
+        if len(parts) != 3 or not parts[2].isdigit() or not _is_hex(parts[0].decode("latin-1")):
+            return None
         size = int(parts[2])
         content = stdout.read(size)
         stdout.read(1)  # the newline after the content
@@ -705,68 +782,133 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 class _Tree:
-    """A tree read through git: a commit's, or HEAD's overlaid with the staged changes."""
+    """A tree read through git: a commit's, or the index's (HEAD's tree overlaid with the
+    staged changes, which say everything about the index that differs from HEAD).
+
+    Reads follow symlinks within the tree, as reading the checked-out file would; a symlink
+    leading out of the tree, a dangling one and a submodule read as nothing, and a folder where
+    a file is asked for is an error (metawsm could not read it either).
+    """
 
     def __init__(
         self,
         repo: Repository,
         base: Callable[[], str | None],
-        overlay: Callable[[], dict[str, _Entry | None]],
         *,
+        of_index: bool = False,
+        index_file: Path | None = None,
         label: str,
     ) -> None:
         self._repo = repo
         self._base = base
-        self._overlay = overlay
+        self._of_index = of_index
+        self._index_file = index_file  # None: the repository's own index
+        self._known: dict[str, _Entry] = {}  # entries learnt by list_files
         self.label = label
 
     def __repr__(self) -> str:
         return f"<tree of {self.label}>"
 
+    def _overlay(self, *, wait: bool = True) -> dict[str, _Entry | None] | None:
+        if not self._of_index:
+            return {}
+        return self._repo._overlay(self._index_file, wait=wait)
+
     def list_files(self, prefix: str) -> list[str]:
         """Every file (blobs and symlinks; not submodules) under the folder ``prefix``."""
         folder = prefix.strip("/")
-        overlay = self._overlay()
+        overlay = self._overlay() or {}
         base = self._base()
-        files: set[str] = set()
+        found: dict[str, _Entry] = {}
         if base is not None:
             args = ["ls-tree", "-r", "-z", "--full-tree", base]
             if folder:
                 args += ["--", folder]
-            for record in self._repo._git(*args).split(b"\0"):
-                meta, _, name = record.partition(b"\t")
-                if name and not meta.startswith(_GITLINK.encode()):
-                    files.add(os.fsdecode(name))
-        for path, entry in overlay.items():
+            for path, entry in _tree_entries(self._repo._git(*args)):
+                found[path] = entry
+        for path, change in overlay.items():
             if folder and path != folder and not path.startswith(folder + "/"):
                 continue
-            if entry is None or entry.mode == _GITLINK:
-                files.discard(path)
+            if change is None:
+                found.pop(path, None)
             else:
-                files.add(path)
-        return sorted(files, key=os.fsencode)
+                found[path] = change
+        self._known.update(found)
+        return sorted((p for p, e in found.items() if e[0] != _GITLINK), key=os.fsencode)
 
     def read(self, path: str) -> bytes | None:
-        """The content of the file at ``path`` (a symlink's target), or None."""
-        overlay = self._overlay()
-        if path in overlay:
-            entry = overlay[path]
-            if entry is None or entry.mode == _GITLINK:
+        """The content of the file at ``path`` (through symlinks), or None when there is none."""
+        for _ in range(_SYMLINK_HOPS):
+            entry = self._entry(path)
+            if entry is None or entry[0] == _GITLINK:
                 return None
-            name = entry.oid.encode()
-        else:
-            base = self._base()
-            if base is None or not path:
+            got = self._repo._cat().read(entry[1].encode())
+            if got is None or got[0] != "blob":
                 return None
-            if "\n" in path:  # the batch protocol is line-based: look the id up first
-                found = self._repo._git("ls-tree", "-z", "--full-tree", base, "--", path)
-                meta = found.split(b"\t", 1)[0].split(b" ")
-                if len(meta) != 3:
-                    return None
-                name = meta[2]
-            else:
-                name = base.encode() + b":" + os.fsencode(path)
-        got = self._repo._cat().read(name)
-        if got is None or got[0] != "blob":
+            if entry[0] != _SYMLINK:
+                return got[1]
+            target = os.fsdecode(got[1])
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+            if target.startswith("/") or path == ".." or path.startswith("../"):
+                return None  # out of the tree
+        return None  # a loop, as the file system would say
+
+    def _entry(self, path: str) -> _Entry | None:
+        """(mode, id) of ``path`` in this tree; None when absent; FatalError for a folder."""
+        path = path.strip("/")
+        if not path:
             return None
-        return got[1]
+        if path == ".":
+            self._folder(path)
+        if path in self._known:
+            return self._known[path]
+        overlay = self._overlay(wait=False)
+        if overlay is None:
+            # The staged changes are still being computed: ask the index itself (a second read
+            # of it, alongside, rather than waiting).
+            out = self._repo._git("ls-files", "-s", "-z", "--", path, index_file=self._index_file)
+            return self._pick(path, _index_entries(out))
+        if path in overlay and overlay[path] is not None:
+            return overlay[path]
+        if any(p.startswith(path + "/") for p, e in overlay.items() if e is not None):
+            self._folder(path)
+        base = self._base()
+        if path in overlay or base is None:
+            return None  # removed from the index, or nothing committed yet
+        out = self._repo._git("ls-tree", "-z", "--full-tree", base, "--", path)
+        return self._pick(path, _tree_entries(out, folders=True))
+
+    def _pick(self, path: str, entries: Iterator[tuple[str, _Entry]]) -> _Entry | None:
+        for name, entry in entries:
+            if name == path and entry[0] != _FOLDER:
+                return entry
+            if name == path or name.startswith(path + "/"):
+                self._folder(path)
+        return None
+
+    def _folder(self, path: str) -> None:
+        raise FatalError(
+            f"{path} is a directory in {self.label}, where a file is expected;"
+            " make it a file or move it",
+            exit_code=1,
+        )
+
+
+def _tree_entries(out: bytes, *, folders: bool = False) -> Iterator[tuple[str, _Entry]]:
+    """``ls-tree -z``: "<mode> <type> <id>\t<path>" records."""
+    for record in out.split(b"\0"):
+        meta, _, name = record.partition(b"\t")
+        if name:
+            mode, kind, oid = meta.decode().split(" ")
+            if kind != "tree" or folders:
+                yield os.fsdecode(name), (_FOLDER if kind == "tree" else mode, oid)
+
+
+def _index_entries(out: bytes) -> Iterator[tuple[str, _Entry]]:
+    """``ls-files -s -z``: "<mode> <id> <stage>\t<path>" records (stage 0: not in conflict)."""
+    for record in out.split(b"\0"):
+        meta, _, name = record.partition(b"\t")
+        if name:
+            mode, oid, stage = meta.decode().split(" ")
+            if stage == "0":
+                yield os.fsdecode(name), (mode, oid)

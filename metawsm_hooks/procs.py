@@ -2,7 +2,7 @@
 
 The whole group is killed when the time is up, when the caller is interrupted (Ctrl-C, or SIGTERM
 turned into an exception) and when the child exits leaving background processes behind, so
-nothing it started outlives the call.
+nothing it started outlives the call (short of leaving the group on purpose, as a daemon does).
 """
 
 from __future__ import annotations
@@ -42,6 +42,40 @@ class Completed:
     output: bytes
     timed_out: bool
     truncated: bool = False
+
+
+class _SignalsHeld:
+    """Holds back Ctrl-C and SIGTERM while the child starts: one arriving between its start and
+    the moment its group is guarded would leave the group running. ``deliver`` then acts on
+    them as they would have been (a KeyboardInterrupt, or whatever the handler raises)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.caught: list[int] = []
+        self.previous: dict[int, object] = {}
+
+    def __enter__(self) -> _SignalsHeld:
+        import threading
+
+        if threading.current_thread() is threading.main_thread():  # handlers live there only
+            for signum in self.SIGNALS:
+                self.previous[signum] = signal.signal(signum, self._hold)
+        return self
+
+    def _hold(self, signum: int, frame: object) -> None:
+        self.caught.append(signum)
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+        if exc[0] is not None:
+            self.deliver()  # the child did not start: nothing to guard
+
+    def deliver(self) -> None:
+        caught, self.caught = self.caught, []
+        for signum in caught:
+            signal.raise_signal(signum)
 
 
 class _Buffer:
@@ -94,17 +128,19 @@ def run_bounded(
         if isinstance(command, str):
             raise TypeError("without shell=True the command is a sequence of arguments")
         argv = list(command)
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=None if env is None else dict(env),
-        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own session and process group, led by the child
-    )
+    with _SignalsHeld() as held:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=None if env is None else dict(env),
+            stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own session and process group, led by the child
+        )
     buffer = _Buffer(max_output, keep)
     try:
+        held.deliver()
         deadline = time.monotonic() + max(0.0, timeout)
         timed_out = _supervise(proc, buffer, input, deadline, kill_grace)
     except BaseException:

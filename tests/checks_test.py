@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import signal
 import tempfile
 import time
 from collections.abc import Sequence
@@ -20,11 +19,11 @@ from metawsm_hooks.checks import (
     Report,
     clean_tree,
     forbidden_files,
+    passes,
     quote_path,
     run_checks,
     tests,
     ticket_workflow,
-    verdict,
 )
 from metawsm_hooks.checks.forbidden_files import compile_patterns
 from metawsm_hooks.git import Change, Repository
@@ -119,9 +118,9 @@ def committed(repo: Path) -> Path:
         pytest.param(["failed", "skipped"], True, False, id="require-all-failed-and-skipped"),
     ],
 )
-def test_verdict(statuses: list[str], require_all: bool, expected: bool) -> None:
+def test_passes(statuses: list[str], require_all: bool, expected: bool) -> None:
     results = [CheckResult(f"c{i}", s, "") for i, s in enumerate(statuses)]
-    assert verdict(results, require_all=require_all) is expected
+    assert passes(results, require_all=require_all) is expected
 
 
 @pytest.mark.parametrize(
@@ -504,7 +503,7 @@ def patterns_and_paths(draw: st.DrawFn) -> tuple[list[str], list[str]]:
     return ["".join(p) for p in patterns], [os.fsdecode(os.fsencode(path)) for path in paths]
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(case=patterns_and_paths())
 def test_compiled_matcher_agrees_with_metawsm(case: tuple[list[str], list[str]]) -> None:
     patterns, paths = case
@@ -560,6 +559,15 @@ def test_forbidden_files_passes(
     assert only("forbidden_files", commit_ctx(committed, policy)) == CheckResult(
         "forbidden_files", "passed", detail
     )
+
+
+def test_many_stars_do_not_backtrack_exponentially() -> None:
+    matcher = compile_patterns(("*a*a*a*a*a*a*b", "x/*a*a*a*a*c"))
+    started = time.perf_counter()
+    assert not matcher.matches("a" * 3000)
+    assert not matcher.matches("x/" + "a" * 3000)
+    assert matcher.matches("d/" + "a" * 3000 + "b")
+    assert time.perf_counter() - started < 1.0
 
 
 def test_forbidden_files_on_many_paths_is_fast() -> None:
@@ -981,7 +989,3 @@ def test_check_modules_declare_where_they_apply() -> None:
         == {"commit", "pr"}
     )
     assert frozenset({"pr"}) == clean_tree.APPLIES_TO
-
-
-def test_interrupted_signal_is_restored() -> None:
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

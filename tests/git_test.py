@@ -347,7 +347,8 @@ def test_index_source_is_the_index_not_the_worktree(committed: Path) -> None:
     assert source.read("docs/a.md") == b"staged v2\n"
     assert source.read("docs/b.md") is None
     assert source.read("docs/untracked.md") is None
-    assert source.read("docs") is None  # a folder is not a file
+    with pytest.raises(FatalError, match="docs is a directory in the index"):
+        source.read("docs")
     assert source.read("README.md") == b"hello\n"
 
 
@@ -394,6 +395,8 @@ def test_commit_source(committed: Path) -> None:
     assert old.read("src/app.py") == b"print(1)\n"
     assert repo.commit_source("HEAD").read("src/app.py") == b"print(2)\n"
     assert repo.commit_source("HEAD").read("missing") is None
+    assert repo.commit_source("HEAD").read("no such file") is None
+    assert repo.index_source().read("no such") is None
     with pytest.raises(FatalError):
         repo.commit_source("nope")
 
@@ -493,6 +496,7 @@ def test_pushed_changes_exclude_all_refs_is_the_servers_view(pushed: tuple[Path,
         for c in repo.pushed_changes(new=new, old=None, remote=None, exclude_all_refs=True).changes
     ] == []
     git(root, "branch", "-q", "-D", "topic")
+    repo = Repository.discover(root)  # a Repository remembers answers for one hook run
     result = repo.pushed_changes(new=new, old=None, remote=None, exclude_all_refs=True)
     assert [c.path for c in result.changes] == ["topic.txt"]
     assert base
@@ -609,6 +613,11 @@ def test_materialize(committed: Path, tmp_path: Path) -> None:
     assert git(committed, "status", "--porcelain").stdout == b"?? uncommitted.txt\n"
 
 
+def test_materialize_unknown_tree_is_fatal(committed: Path, tmp_path: Path) -> None:
+    with pytest.raises(FatalError, match="git read-tree failed"):
+        Repository.discover(committed).materialize("d" * 40, tmp_path / "out")
+
+
 def test_materialize_from_a_bare_repository(committed: Path, tmp_path: Path) -> None:
     bare = tmp_path / "bare.git"
     git(tmp_path, "clone", "-q", "--bare", str(committed), str(bare))
@@ -660,3 +669,108 @@ def test_pygit2_is_not_loaded_by_the_hot_paths(committed: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "False"
+
+
+def test_index_reads_before_and_after_the_staged_changes_agree(committed: Path) -> None:
+    """A read while the staged changes are still being computed asks the index directly."""
+    write(committed, "gone.txt", "gone\n")
+    write(committed, "moved.txt", "a file long enough to be seen as renamed\n" * 4)
+    commit_all(committed, "more")
+    write(committed, "README.md", "staged\n")
+    git(committed, "rm", "-q", "gone.txt")
+    git(committed, "mv", "moved.txt", "renamed.txt")
+    write(committed, "new.txt", "new\n")
+    git(committed, "add", "-A")
+    write(committed, "README.md", "worktree only\n")
+    paths = ["README.md", "gone.txt", "moved.txt", "renamed.txt", "new.txt", "src/app.py", "nope"]
+    repo = Repository.discover(committed)
+    early = repo.index_source()
+    before = {path: early.read(path) for path in paths}
+    repo.staged_changes()
+    after = {path: repo.index_source().read(path) for path in paths}
+    assert (
+        before
+        == after
+        == {
+            "README.md": b"staged\n",
+            "gone.txt": None,
+            "moved.txt": None,
+            "renamed.txt": b"a file long enough to be seen as renamed\n" * 4,
+            "new.txt": b"new\n",
+            "src/app.py": b"print(1)\n",
+            "nope": None,
+        }
+    )
+    repo.close()
+
+
+def test_prefetched_push_is_the_same_and_close_stops_helpers(pushed: tuple[Path, str]) -> None:
+    root, base = pushed
+    write(root, "b.txt")
+    commit_all(root, "b")
+    repo = Repository.discover(root)
+    repo.prefetch_pushed_changes(new=rev(root), old=base, remote="origin")
+    repo.prefetch_status()
+    repo.index_source().read("README.md")
+    assert repo.pushed_changes(new=rev(root), old=base, remote="origin").changes == [
+        Change("b.txt", "A")
+    ]
+    idle = Repository.discover(root)
+    idle.prefetch_pushed_changes(new=rev(root), old=base, remote="origin")
+    idle.prefetch_status()
+    idle.index_source()
+    idle.close()
+    repo.close()
+
+
+@pytest.mark.parametrize(
+    ("link", "target", "expected"),
+    [
+        pytest.param("docs/link.md", "real.md", b"real\n", id="same-folder"),
+        pytest.param("link.md", "docs/real.md", b"real\n", id="into-a-folder"),
+        pytest.param("docs/deep/link.md", "../real.md", b"real\n", id="up-a-folder"),
+        pytest.param("docs/chain.md", "link.md", b"real\n", id="through-another-link"),
+        pytest.param("docs/out.md", "../../outside.md", None, id="out-of-the-tree"),
+        pytest.param("docs/abs.md", "/etc/hostname", None, id="absolute"),
+        pytest.param("docs/dangling.md", "missing.md", None, id="dangling"),
+        pytest.param("docs/loop.md", "loop.md", None, id="loop"),
+    ],
+)
+def test_reads_follow_symlinks_within_the_tree(
+    committed: Path, link: str, target: str, expected: bytes | None
+) -> None:
+    write(committed, "docs/real.md", "real\n")
+    (committed / "docs" / "link.md").symlink_to("real.md")
+    (committed / link).parent.mkdir(parents=True, exist_ok=True)
+    if not (committed / link).is_symlink():
+        (committed / link).symlink_to(target)
+    commit_all(committed, "links")
+    repo = Repository.discover(committed)
+    assert repo.commit_source("HEAD").read(link) == expected
+    write(committed, "docs/real.md", "staged\n")
+    git(committed, "add", "docs/real.md")
+    staged = expected and b"staged\n"
+    assert Repository.discover(committed).index_source().read(link) == staged
+    repo = Repository.discover(committed)
+    repo.staged_changes()
+    assert repo.index_source().read(link) == staged
+
+
+def test_a_folder_where_a_file_is_expected_is_an_error(committed: Path) -> None:
+    write(committed, ".metawsm/policy.json/inner.json", "{}\n")
+    git(committed, "add", "-A")
+    early = Repository.discover(committed).index_source()
+    with pytest.raises(FatalError, match="is a directory") as raised:
+        early.read(".metawsm/policy.json")
+    assert raised.value.exit_code == 1
+    repo = Repository.discover(committed)
+    repo.staged_changes()
+    with pytest.raises(FatalError, match="is a directory"):
+        repo.index_source().read(".metawsm/policy.json")
+    commit_all(committed, "folder")
+    with pytest.raises(FatalError, match="is a directory in commit"):
+        Repository.discover(committed).commit_source("HEAD").read(".metawsm/policy.json")
+    git(committed, "rm", "-q", "-r", ".metawsm")
+    write(committed, ".metawsm/policy.json", "{}\n")
+    git(committed, "add", "-A")
+    assert Repository.discover(committed).index_source().read(".metawsm/policy.json") == b"{}\n"

@@ -161,3 +161,40 @@ def test_child_has_its_own_process_group(tmp_path: Path) -> None:
         timeout=10,
     )
     assert done.output.strip() == b"True"
+
+
+def test_interrupt_while_the_child_starts_still_kills_the_group(tmp_path: Path) -> None:
+    """The child interrupts us at once, before we may even be watching it: nothing survives."""
+    for attempt in range(10):
+        pidfile = tmp_path / f"grandchild-{attempt}"
+        with pytest.raises(KeyboardInterrupt):
+            run_bounded(
+                f"sleep 60 & echo $! > {pidfile}; kill -INT {os.getpid()}; wait",
+                cwd=tmp_path,
+                timeout=30,
+                shell=True,
+            )
+        assert _wait_gone(int(pidfile.read_text()))
+
+
+def test_sigterm_handler_turned_into_an_exception_is_respected(tmp_path: Path) -> None:
+    class Terminated(Exception):
+        pass
+
+    def on_term(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    pidfile = tmp_path / "grandchild"
+    try:
+        with pytest.raises(Terminated):
+            run_bounded(
+                f"sleep 60 & echo $! > {pidfile}; kill -TERM {os.getpid()}; wait",
+                cwd=tmp_path,
+                timeout=30,
+                shell=True,
+            )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert _wait_gone(int(pidfile.read_text()))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -10,12 +10,13 @@ passed; with no applicable check, or none required, it passes.
 from __future__ import annotations
 
 import importlib
+import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+    from datetime import datetime
     from typing import Protocol
 
     from metawsm_hooks.git import Change, Repository, TreeSource
@@ -99,7 +100,7 @@ class Report:
             require_all=self.require_all,
             required_checks=self.required_checks,
             results=results,
-            passed=verdict(results, require_all=self.require_all),
+            passed=passes(results, require_all=self.require_all),
             evaluated_at=other.evaluated_at,
         )
 
@@ -121,7 +122,7 @@ class CheckContext:
     cache: TestCache | None
 
 
-def verdict(results: Sequence[CheckResult], *, require_all: bool) -> bool:
+def passes(results: Sequence[CheckResult], *, require_all: bool) -> bool:
     """metawsm's rule over the evaluated checks (skipped ones do not count)."""
     passed = sum(1 for result in results if result.status == PASSED)
     failed = sum(1 for result in results if result.status == FAILED)
@@ -143,15 +144,23 @@ def run_checks(
         if only is not None and name not in only:
             continue
         results.append(_run_one(name, ctx))
-    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return Report(
         operation=ctx.operation,
         require_all=ctx.policy.git_pr.require_all,
         required_checks=names,
         results=tuple(results),
-        passed=verdict(results, require_all=ctx.policy.git_pr.require_all),
-        evaluated_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        passed=passes(results, require_all=ctx.policy.git_pr.require_all),
+        evaluated_at=_rfc3339(now),
     )
+
+
+def _rfc3339(now: datetime | None) -> str:
+    """UTC, to the second, with ``Z`` (Go's time.RFC3339 of a UTC time)."""
+    if now is None:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    from datetime import timezone
+
+    return now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _run_one(name: str, ctx: CheckContext) -> CheckResult:
@@ -169,7 +178,7 @@ def _run_one(name: str, ctx: CheckContext) -> CheckResult:
 def quote_path(path: str) -> str:
     """A path as it can be shown on one line: as is when printable, else in double quotes with
     C escapes, and each byte that is not UTF-8 as an octal escape (as git quotes names)."""
-    if path.isprintable() and not _has_surrogates(path) and '"' not in path[:1]:
+    if path.isprintable() and not path.startswith('"'):  # surrogates are not printable
         return path
     out = []
     for char in path:
@@ -178,7 +187,7 @@ def quote_path(path: str) -> str:
             out.append(f"\\{code - 0xDC00:03o}")
         elif char in _ESCAPES:
             out.append(_ESCAPES[char])
-        elif not char.isprintable() or 0xD800 <= code <= 0xDFFF:
+        elif not char.isprintable():
             out.extend(f"\\{byte:03o}" for byte in char.encode("utf-8", "surrogatepass"))
         else:
             out.append(char)
@@ -196,7 +205,3 @@ _ESCAPES = {
     '"': '\\"',
     "\\": "\\\\",
 }
-
-
-def _has_surrogates(text: str) -> bool:
-    return any(0xD800 <= ord(char) <= 0xDFFF for char in text)

@@ -7,11 +7,11 @@ Python's ``fnmatch``: ``*`` and ``?`` never match ``/`` (so ``*.pem`` matches ``
 through its base name), classes are ``[a-z]`` and ``[^a-z]`` (no ``!``), ``\\`` escapes, and a
 malformed pattern (``[a``) matches nothing, though its folder form still applies.
 
-All patterns are compiled into one regular expression tested against the path and its base name,
-plus a set of folder names looked up for the path and each of its parents, so the cost per path
-does not grow with the number of patterns. The expression follows Go's matching step by step:
-a run of single-character terms after ``*`` takes its leftmost possible place and keeps it,
-which is what Go does and differs from backtracking when a class can match ``/``.
+All patterns, with their base-name and folder forms, are compiled into one regular expression
+matched once per path (see ``Matcher``), so the cost per path hardly grows with the number of
+patterns. The expression follows Go's matching step by step: a run of single-character terms
+after ``*`` takes its leftmost possible place and keeps it, which is what Go does and differs
+from backtracking when a class can match ``/``.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class Matcher:
 
 
 @functools.lru_cache(maxsize=16)
-def compile_patterns(patterns: Sequence[str]) -> Matcher:
+def compile_patterns(patterns: tuple[str, ...]) -> Matcher:
     folders: list[str] = []
     globs: list[_Glob] = []
     for raw in patterns:
@@ -196,13 +196,14 @@ class _Glob:
             body = "".join(_term_regex(term, base=base) for term in terms)
             if not star:
                 parts.append(body)
-            elif index == last or base or not any(map(_may_match_slash, terms)):
-                # The leftmost place is as good as any other when no term can match /.
+            elif index == last:
                 parts.append("[^/]*" + body)
             else:
-                # Go keeps the leftmost place where the chunk matches and never revisits it;
-                # a lookahead is atomic, so this is that (re has no atomic groups before 3.11).
-                name = f"g{self.number}_{index}"
+                # Go keeps the leftmost place where the chunk matches and never revisits it. A
+                # lookahead is atomic, so this is that (re has no atomic groups before 3.11);
+                # it matters when a class can match /, and it keeps "*a*a*a*b" from
+                # backtracking exponentially over a long name.
+                name = f"{'b' if base else 'g'}{self.number}_{index}"
                 parts.append(f"(?=(?P<{name}>[^/]*?{body}))(?P={name})")
         return "".join(parts)
 
@@ -351,7 +352,7 @@ def _term_regex(term: _Term, *, base: bool) -> str:
             f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in spans
         )
         regex = f"[{'^' if term.negated else ''}{body}]"
-    return regex
+    return f"(?!/){regex}" if base and _may_match_slash(term) else regex
 
 
 def _may_match_slash(term: _Term) -> bool:

@@ -9,7 +9,6 @@ commands, so the same tree is never tested twice.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from metawsm_hooks.checks import FAILED, PASSED, CheckContext, CheckResult
@@ -26,6 +25,8 @@ MAX_OUTPUT = 1024 * 1024  # of each command's output, its last bytes are kept
 
 def cache_key(tree_id: str, commands: Sequence[str]) -> str:
     """sha256 of the tree id and the commands, NUL-separated."""
+    import hashlib
+
     text = "\0".join((tree_id, *commands))
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
