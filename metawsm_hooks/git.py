@@ -146,7 +146,7 @@ def libgit2_version() -> str | None:
     """``libgit2 X (pygit2 Y)``, or None when pygit2 cannot be loaded."""
     try:
         import pygit2
-    except ImportError:
+    except (ImportError, OSError):
         return None
     return f"libgit2 {pygit2.LIBGIT2_VERSION} (pygit2 {getattr(pygit2, '__version__', '?')})"
 

@@ -445,20 +445,17 @@ def check_git() -> DoctorCheck:
 
 
 def check_libgit2() -> DoctorCheck:
-    from importlib.metadata import version
+    from metawsm_hooks.git import libgit2_version
 
-    try:
-        import pygit2
-    except (ImportError, OSError) as exc:
+    found = libgit2_version()
+    if found is None:
         return DoctorCheck(
             "libgit2",
             False,
-            f"pygit2 cannot be loaded: {exc}",
+            "pygit2 cannot be loaded",
             "reinstall it where metawsm-hooks runs from: pip install --force-reinstall pygit2",
         )
-    return DoctorCheck(
-        "libgit2", True, f"libgit2 {pygit2.LIBGIT2_VERSION} (pygit2 {version('pygit2')})"
-    )
+    return DoctorCheck("libgit2", True, found)
 
 
 def check_hooks(

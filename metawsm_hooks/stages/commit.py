@@ -140,6 +140,7 @@ def pre_commit(options: StageOptions, out: Output) -> int:
         return finish(out, "pre-commit", [verdict])
     finally:
         store.close()
+        repo.close()
 
 
 def _message_file(args: Sequence[str], stage: str) -> Path:

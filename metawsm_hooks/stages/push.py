@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from metawsm_hooks import remote as remotes
 from metawsm_hooks.errors import EXIT_USAGE, FatalError
@@ -278,8 +278,8 @@ class PushRun:
         from metawsm_hooks.checks import CheckContext, run_checks
 
         repo = self.repo
-        remote = None if self.server or self.destination is None else self.destination.remote_name
-        changes = repo.pushed_changes(new=new, old=ref.old, remote=remote).changes
+        where = _push_range(ref, new, destination=self.destination, server=self.server)
+        changes = repo.pushed_changes(**where).changes
         return run_checks(
             CheckContext(
                 operation="pr",
@@ -335,6 +335,27 @@ class PushRun:
 
     def close(self) -> None:
         self.store.close()
+        self.repo.close()
+
+
+def _push_range(
+    ref: PushedRef, new: str, *, destination: Destination | None, server: bool
+) -> dict[str, Any]:
+    """What the remote lacks: on the server, the commits no existing ref has yet."""
+    remote = None if server or destination is None else destination.remote_name
+    return {"new": new, "old": ref.old, "remote": remote, "exclude_all_refs": server}
+
+
+def _prefetch(
+    repo: Repository, refs: Sequence[PushedRef], destination: Destination | None, *, server: bool
+) -> None:
+    """Start git on every pushed range (and the status) while the policy and store load."""
+    for ref in refs:
+        if ref.new is not None:
+            where = _push_range(ref, ref.new, destination=destination, server=server)
+            repo.prefetch_pushed_changes(**where)
+    if not server and repo.workdir is not None:
+        repo.prefetch_status()
 
 
 def _report_json(verdict: Verdict) -> str:
@@ -425,6 +446,7 @@ def _enforce_all(
     server: bool,
     branch_override: str | None = None,
 ) -> int:
+    _prefetch(repo, refs, destination, server=server)
     run = PushRun(
         stage=stage, options=options, out=out, repo=repo, destination=destination, server=server
     )
