@@ -10,6 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests run a bounded number of examples; METAWSM_FUZZ=deep runs many more.
+FUZZ = settings(
+    max_examples=5000 if os.environ.get("METAWSM_FUZZ") == "deep" else 200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Author",

@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from conftest import FUZZ
+from hypothesis import given
 from hypothesis import strategies as st
 
 from metawsm_hooks import gojson
-
-settings.register_profile(
-    "gojson-default",
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-settings.register_profile(
-    "gojson-deep",
-    max_examples=5000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-FUZZ = settings.get_profile(
-    "gojson-deep" if os.environ.get("METAWSM_FUZZ") == "deep" else "gojson-default"
-)
 
 
 def to_python(node: gojson.Node) -> Any:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from conftest import FUZZ
+from hypothesis import given
 from hypothesis import strategies as st
 
 from metawsm_hooks import policy
@@ -40,22 +41,6 @@ from metawsm_hooks.policy import (
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "policy.example.json"
 GO_VERDICTS = Path(__file__).resolve().parent / "data" / "policies" / "go_verdicts.json"
-
-settings.register_profile(
-    "policy-default",
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-settings.register_profile(
-    "policy-deep",
-    max_examples=5000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-FUZZ = settings.get_profile(
-    "policy-deep" if os.environ.get("METAWSM_FUZZ") == "deep" else "policy-default"
-)
 
 
 def load(text: str | bytes, *, strict: bool = False) -> PolicyResult:
