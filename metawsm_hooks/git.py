@@ -413,8 +413,32 @@ class Repository:
 
     def index_tree_id(self, *, index_file: Path | None = None) -> str:
         """The id of the tree the index would commit (written to the object store, as
-        ``git commit`` is about to do)."""
-        return self._git("write-tree", index_file=self._index_key(index_file)).decode().strip()
+        ``git commit`` is about to do).
+
+        ``git write-tree`` locks and updates the index it reads, so it reads a private copy:
+        the user's index is never rewritten, and a lock held by another git process (a second
+        commit, an editor's refresh) does not get in the way.
+        """
+        import shutil
+        import tempfile
+
+        source = self._index_key(index_file) or self.git_dir / "index"
+        handle, name = tempfile.mkstemp(prefix="metawsm-hooks-index.")
+        os.close(handle)
+        copy = Path(name)
+        try:
+            try:
+                shutil.copyfile(source, copy)
+            except FileNotFoundError:
+                copy.unlink()  # no index yet: git reads a missing one as empty
+            except OSError as exc:
+                raise FatalError(
+                    f"cannot copy the index {source} to {copy} ({exc.strerror}); free space in"
+                    " the temporary folder ($TMPDIR) and retry"
+                ) from exc
+            return self._git("write-tree", index_file=copy).decode().strip()
+        finally:
+            copy.unlink(missing_ok=True)
 
     def index_source(self, *, index_file: Path | None = None) -> TreeSource:
         key = self._index_key(index_file)
