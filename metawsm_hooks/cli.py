@@ -241,7 +241,12 @@ def parse(argv: Sequence[str]) -> Command:
 
 
 def _parse_run(rest: list[str]) -> Command:
-    if not rest or rest[0] in ("-h", "--help"):
+    if not rest:
+        # Not help and exit 0: a hook script that lost its stage would then let everything pass.
+        raise FatalError(
+            f"run needs a stage: one of {', '.join(HOOK_TYPES)} (see 'metawsm-hooks run --help')"
+        )
+    if rest[0] in ("-h", "--help"):
         build_parser().parse_args(["run", "--help"])
     stage, hook_args = rest[0], rest[1:]
     if stage not in HOOK_TYPES:
@@ -276,7 +281,24 @@ def _parse_run(rest: list[str]) -> Command:
     return Command("run", common, RunArgs(stage=stage, hook_args=tuple(remaining)))
 
 
+def _require_folder(command: Command) -> None:
+    """Every command but these works in the current folder: one deleted from under the shell
+    has no path, and would otherwise surface as an internal error."""
+    if command.name == "schema" or (
+        isinstance(command.args, RenderArgs) and command.args.template is not None
+    ):
+        return
+    try:
+        os.getcwd()
+    except OSError as exc:
+        raise FatalError(
+            f"cannot tell which folder this is ({exc.strerror}): it was deleted or cannot be"
+            " read; cd into the repository and retry"
+        ) from exc
+
+
 def dispatch(command: Command, out: Output) -> int:
+    _require_folder(command)
     if isinstance(command.args, RunArgs):
         from metawsm_hooks.stages import StageOptions, run_stage
 

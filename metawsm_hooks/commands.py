@@ -264,6 +264,7 @@ def status(command: Command, out: Output) -> int:
     return EXIT_PASS
 
 
+_MAX_PR_NUMBER = 2**63 - 1
 _PR_NUMBER = re.compile(r"/(?:pull|pulls|merge_requests|pull-requests)/(\d+)(?:[/?#]|$)")
 
 
@@ -286,6 +287,10 @@ def pr_record(command: Command, out: Output) -> int:
         number = int(matched.group(1)) if matched else 0
     if number < 0:
         raise FatalError("--number must be a positive PR number")
+    if number > _MAX_PR_NUMBER:  # the store's integers are 64-bit
+        if args.number is not None:
+            raise FatalError(f"--number {number} is too large for a PR number")
+        raise FatalError(f"the number in {args.url} is too large for a PR number; pass --number N")
     store = _open_store(command)
     assert isinstance(store, Store)
     with store:

@@ -21,8 +21,10 @@ def is_generated(message: str, *, comment_char: str = "#") -> bool:
 
 
 def mentions_ticket(message: str, ticket: str, *, comment_char: str = "#") -> bool:
-    """Does the subject carry ``ticket`` as a word of its own, in any case?"""
-    pattern = rf"(?<![0-9A-Za-z]){re.escape(ticket)}(?![0-9A-Za-z])"
+    """Does the subject carry ``ticket`` as a word of its own, in any case? The form the hook
+    writes counts too: upper-casing can change a ticket's letters (``straße`` → ``STRASSE``)."""
+    forms = "|".join(re.escape(form) for form in dict.fromkeys((ticket, display_ticket(ticket))))
+    pattern = rf"(?<![0-9A-Za-z])(?:{forms})(?![0-9A-Za-z])"
     return (
         re.search(pattern, subject(message, comment_char=comment_char), re.IGNORECASE) is not None
     )

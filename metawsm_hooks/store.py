@@ -333,7 +333,12 @@ def _cause(exc: BaseException, timeout: float, path: Path | None = None) -> tupl
             "the file or its folder is read-only",
             f"make both writable for this user, or set {DB_ENV} to a writable path",
         )
-    if "unable to open" in text or "no such file" in text or "not a directory" in text:
+    if (
+        "unable to open" in text
+        or "no such file" in text
+        or "not a directory" in text
+        or "file exists" in text  # a file where its folder should be
+    ):
         return (
             "the file cannot be opened or created",
             f"check that its folder exists and is writable, or set {DB_ENV} to a writable path",

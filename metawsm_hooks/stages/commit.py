@@ -178,10 +178,26 @@ def _ticket_for(options: StageOptions, out: Output) -> tuple[str | None, str, st
 
 
 def _read_message(path: Path) -> str:
+    import stat
+
+    chunks = []
     try:
-        return path.read_bytes().decode("utf-8", errors="surrogateescape")
+        # git always passes a regular file; anything else (a fifo would block the read forever)
+        # is refused, judged on what was actually opened.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise FatalError(
+                    f"{path} is not a commit message file (not a regular file);"
+                    " run this stage from git"
+                )
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise FatalError(f"cannot read the commit message file {path}: {exc.strerror}") from exc
+    return b"".join(chunks).decode("utf-8", errors="surrogateescape")
 
 
 def _write_message(path: Path, text: str) -> None:
