@@ -325,3 +325,23 @@ def test_core_hooks_path_is_respected(repo: Path, on_path: None) -> None:
     git(repo, "add", ".env")
     code, text = commit(repo)
     assert code != 0 and ".env" in text
+
+
+@pytest.mark.parametrize(
+    ("mode", "message", "action", "code"),
+    [
+        pytest.param("prefix", "add it\n", "prefixed", 0, id="prefix"),
+        pytest.param("prefix", "ABC-1: add it\n", "kept", 0, id="has-ticket"),
+        pytest.param("require", "add it\n", "blocked", 1, id="require"),
+        pytest.param("off", "add it\n", "kept", 0, id="off"),
+    ],
+)
+def test_commit_msg_json(hooked: Path, mode: str, message: str, action: str, code: int) -> None:
+    write_policy(hooked, {"required_checks": ["forbidden_files"]}, hooks={"commit_message": mode})
+    msg = write(hooked, ".git/MSG", message)
+    proc = cli(hooked, "run", "commit-msg", str(msg), "--format", "json")
+    assert proc.returncode == code, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert (doc["stage"], doc["action"], doc["passed"]) == ("commit-msg", action, code == 0)
+    expected = f"ABC-1: {message}" if action == "prefixed" else message
+    assert msg.read_text() == expected

@@ -212,15 +212,16 @@ def prepare_commit_msg(options: StageOptions, out: Output, args: Sequence[str]) 
     path = _message_file(args, "prepare-commit-msg")
     origin = args[1] if len(args) > 1 else ""
     if origin not in ("", "template"):
-        return EXIT_PASS  # -m/-F, merges, squashes and amends keep their message
+        # -m/-F, merges, squashes and amends keep their message.
+        return _message_verdict(out, "prepare-commit-msg", None, "kept", f"message from {origin}")
     ticket, mode, comment = _ticket_for(options, out)
     if ticket is None or mode != "prefix":
-        return EXIT_PASS
+        return _message_verdict(out, "prepare-commit-msg", ticket, "kept", f"commit_message={mode}")
     message = _read_message(path)
     if commit_message.mentions_ticket(message, ticket, comment_char=comment):
-        return EXIT_PASS
+        return _message_verdict(out, "prepare-commit-msg", ticket, "kept", "has the ticket")
     _write_message(path, commit_message.with_ticket(message, ticket, comment_char=comment))
-    return EXIT_PASS
+    return _message_verdict(out, "prepare-commit-msg", ticket, "prefilled", "")
 
 
 def commit_msg(options: StageOptions, out: Output, args: Sequence[str]) -> int:
@@ -228,25 +229,46 @@ def commit_msg(options: StageOptions, out: Output, args: Sequence[str]) -> int:
     path = _message_file(args, "commit-msg")
     ticket, mode, comment = _ticket_for(options, out)
     if ticket is None or mode == "off":
-        return EXIT_PASS
+        return _message_verdict(out, "commit-msg", ticket, "kept", f"commit_message={mode}")
     message = _read_message(path)
     if commit_message.is_generated(message, comment_char=comment):
-        return EXIT_PASS
+        return _message_verdict(out, "commit-msg", ticket, "kept", "written by git")
     if commit_message.mentions_ticket(message, ticket, comment_char=comment):
-        return EXIT_PASS
+        return _message_verdict(out, "commit-msg", ticket, "kept", "has the ticket")
     if not commit_message.subject(message, comment_char=comment):
-        return EXIT_PASS  # git aborts an empty message itself
+        return _message_verdict(out, "commit-msg", ticket, "kept", "empty; git aborts it")
     shown = commit_message.display_ticket(ticket)
     if mode == "require":
-        out.verdict(
-            f"commit-msg blocked: the message lacks the branch's ticket; write it as"
-            f" '{shown}: summary' (metawsm's commit message form)",
-            passed=False,
+        return _message_verdict(
+            out,
+            "commit-msg",
+            ticket,
+            "blocked",
+            f"the message lacks the branch's ticket; write it as '{shown}: summary'"
+            " (metawsm's commit message form)",
         )
-        return EXIT_BLOCKED
     _write_message(path, commit_message.with_ticket(message, ticket, comment_char=comment))
-    out.note(f"commit message prefixed with '{shown}: ' (hooks.commit_message=prefix)")
-    return EXIT_PASS
+    return _message_verdict(
+        out,
+        "commit-msg",
+        ticket,
+        "prefixed",
+        f"commit message prefixed with '{shown}: ' (hooks.commit_message=prefix)",
+    )
+
+
+def _message_verdict(out: Output, stage: str, ticket: str | None, action: str, detail: str) -> int:
+    """Report what a message stage did: ``kept``, ``prefilled``, ``prefixed`` or ``blocked``."""
+    passed = action != "blocked"
+    if out.json_mode:
+        out.document(
+            {"stage": stage, "passed": passed, "ticket": ticket, "action": action, "detail": detail}
+        )
+    elif not passed:
+        out.verdict(f"{stage} blocked: {detail}", passed=False)
+    elif action == "prefixed":
+        out.note(detail)
+    return EXIT_PASS if passed else EXIT_BLOCKED
 
 
 STAGES = ("pre-commit", "prepare-commit-msg", "commit-msg")
