@@ -338,6 +338,7 @@ def test_core_hooks_path_is_respected(repo: Path, on_path: None) -> None:
 )
 def test_commit_msg_json(hooked: Path, mode: str, message: str, action: str, code: int) -> None:
     write_policy(hooked, {"required_checks": ["forbidden_files"]}, hooks={"commit_message": mode})
+    git(hooked, "add", ".metawsm/policy.json")  # the message stages read the staged policy
     msg = write(hooked, ".git/MSG", message)
     proc = cli(hooked, "run", "commit-msg", str(msg), "--format", "json")
     assert proc.returncode == code, proc.stderr
