@@ -213,7 +213,7 @@ class PushRun:
             return verdict
         self._branch(verdict, ref, policy, branch_override)
         self._allowed_repos(verdict, policy)
-        self._checks(verdict, ref, new, policy)
+        verdict.report = self._run_checks(ref, new, policy, verdict)
         show_verdict(
             self.out, verdict, heading=None if self.out.json_mode else f"{self.stage} {ref.label}:"
         )
@@ -294,9 +294,6 @@ class PushRun:
                 cache=self.store,
             )
         )
-
-    def _checks(self, verdict: Verdict, ref: PushedRef, new: str, policy: Policy) -> None:
-        verdict.report = self._run_checks(ref, new, policy, verdict)
 
     def _ledger(self, verdict: Verdict, new: str, policy: Policy) -> None:
         """metawsm's run_pull_requests: a success moves the row to this commit, a failure only
