@@ -358,38 +358,6 @@ def exclude_store(common_dir: Path) -> str | None:
     return f"added {STORE_EXCLUDE} to {exclude}"
 
 
-# --- locating things with git ---------------------------------------------------------------
-
-
-def _rev_parse_path(start: Path, *args: str) -> Path:
-    import subprocess
-
-    try:
-        proc = subprocess.run(
-            ["git", "rev-parse", *args], cwd=start, capture_output=True, check=False
-        )
-    except FileNotFoundError as exc:
-        raise FatalError("git is not on PATH; install git and try again") from exc
-    except NotADirectoryError as exc:
-        raise FatalError(f"{start} is not a folder") from exc
-    if proc.returncode != 0:
-        raise FatalError(f"{start} is not inside a git repository; run this from a repository")
-    # One line, relative to ``start`` unless absolute.
-    out = os.fsdecode(proc.stdout).removesuffix("\n")
-    return Path(os.path.abspath(start / out))
-
-
-def resolve_hooks_dir(start: Path) -> Path:
-    """The folder git runs hooks from when started in ``start``: ``core.hooksPath`` when set,
-    else the hooks folder of the common git dir (shared by linked worktrees)."""
-    return _rev_parse_path(start, "--git-path", "hooks")
-
-
-def resolve_common_dir(start: Path) -> Path:
-    """The git dir shared by every worktree of the repository containing ``start``."""
-    return _rev_parse_path(start, "--git-common-dir")
-
-
 # --- init -----------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ import pytest
 from conftest import commit_all, git, write
 
 from metawsm_hooks.errors import FatalError
+from metawsm_hooks.git import Repository
 from metawsm_hooks.onboard import (
     CHAINED_SUFFIX,
     DEFAULT_HOOK_TYPES,
@@ -26,8 +27,6 @@ from metawsm_hooks.onboard import (
     hook_status,
     init_policy,
     install,
-    resolve_common_dir,
-    resolve_hooks_dir,
     uninstall,
 )
 
@@ -229,11 +228,12 @@ def test_install_where_git_runs_hooks(
 ) -> None:
     initial_commit(repo)
     cwd, expected = setup(repo)
-    hooks_dir = resolve_hooks_dir(cwd)
+    found = Repository.discover(cwd)
+    hooks_dir = found.hooks_dir()
     assert hooks_dir == expected
-    assert resolve_common_dir(cwd) == repo / ".git"
+    assert found.common_dir == repo / ".git"
 
-    messages = install(hooks_dir, common_dir=resolve_common_dir(cwd))
+    messages = install(hooks_dir, common_dir=found.common_dir)
     assert messages[:3] == [f"installed {hooks_dir / t}" for t in DEFAULT_HOOK_TYPES]
     assert all(hook_status(hooks_dir, t) == "ours" for t in DEFAULT_HOOK_TYPES)
 
@@ -247,15 +247,16 @@ def test_install_where_git_runs_hooks(
 
 
 def test_resolve_outside_a_repository(tmp_path: Path) -> None:
-    with pytest.raises(FatalError, match="not inside a git repository"):
-        resolve_hooks_dir(tmp_path)
+    with pytest.raises(FatalError, match="git repository"):
+        Repository.discover(tmp_path)
 
 
 def test_resolve_in_a_bare_repository(tmp_path: Path) -> None:
     bare = tmp_path / "server.git"
     git(tmp_path, "init", "-q", "--bare", str(bare))
-    assert resolve_hooks_dir(bare) == bare / "hooks"
-    assert resolve_common_dir(bare) == bare
+    found = Repository.discover(bare)
+    assert found.hooks_dir() == bare / "hooks"
+    assert found.common_dir == bare
 
 
 # --- idempotence ----------------------------------------------------------------------------
@@ -379,7 +380,7 @@ def test_install_chains_the_hook_and_both_gate_the_commit(
     repo: Path, stub: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     initial_commit(repo)
-    hooks = resolve_hooks_dir(repo)
+    hooks = Repository.discover(repo).hooks_dir()
     foreign_hook(hooks / "pre-commit", stub)
     install(hooks)
     write(repo, "a.txt")
@@ -411,7 +412,7 @@ def test_pre_push_gives_both_hooks_the_same_stdin(
     git(tmp_path, "init", "-q", "--bare", str(remote))
     git(repo, "remote", "add", "origin", str(remote))
     sha = initial_commit(repo)
-    hooks = resolve_hooks_dir(repo)
+    hooks = Repository.discover(repo).hooks_dir()
     foreign_hook(hooks / "pre-push", stub, reads_stdin=True)
     install(hooks)
 
@@ -443,10 +444,10 @@ def test_pre_receive_on_a_bare_server(
 ) -> None:
     server = tmp_path / "server.git"
     git(tmp_path, "init", "-q", "--bare", str(server))
-    server_hooks = resolve_hooks_dir(server)
+    server_hooks = Repository.discover(server).hooks_dir()
     if chained:
         foreign_hook(server_hooks / "pre-receive", stub, reads_stdin=True)
-    install(server_hooks, hook_types=("pre-receive",), common_dir=resolve_common_dir(server))
+    install(server_hooks, hook_types=("pre-receive",), common_dir=server)
     sha = initial_commit(repo)
 
     git(repo, "push", "-q", str(server), "main")
@@ -464,7 +465,7 @@ def test_embedded_command_runs_without_path(
     bin_dir, log = stub_cli(tmp_path)
     monkeypatch.setenv("PATH", path_without_cli())
     initial_commit(repo)
-    install(resolve_hooks_dir(repo), command=(str(bin_dir / "metawsm-hooks"),))
+    install(Repository.discover(repo).hooks_dir(), command=(str(bin_dir / "metawsm-hooks"),))
     write(repo, "a.txt")
     git(repo, "add", "a.txt")
     git(repo, "commit", "-q", "-m", "message")
@@ -473,7 +474,10 @@ def test_embedded_command_runs_without_path(
 
 def test_stale_embedded_command_falls_back_to_path(repo: Path, stub: Path) -> None:
     initial_commit(repo)
-    install(resolve_hooks_dir(repo), command=("/removed/venv/bin/python", "-m", "metawsm_hooks"))
+    install(
+        Repository.discover(repo).hooks_dir(),
+        command=("/removed/venv/bin/python", "-m", "metawsm_hooks"),
+    )
     write(repo, "a.txt")
     git(repo, "add", "a.txt")
     git(repo, "commit", "-q", "-m", "message")
@@ -493,7 +497,7 @@ def test_pre_commit_framework_hook_is_chained(repo: Path, stub: Path) -> None:
     )
     commit_all(repo, "initial")
     subprocess.run([pre_commit, "install"], cwd=repo, capture_output=True, check=True)
-    hooks = resolve_hooks_dir(repo)
+    hooks = Repository.discover(repo).hooks_dir()
     framework = snapshot(hooks)["pre-commit"]
     install(hooks)
     write(repo, "a.txt")
@@ -520,7 +524,7 @@ def test_framework_reinstalled_over_ours_does_not_loop(repo: Path, stub: Path) -
         "    pass_filenames: false\n",
     )
     commit_all(repo, "initial")
-    hooks = resolve_hooks_dir(repo)
+    hooks = Repository.discover(repo).hooks_dir()
     subprocess.run([pre_commit, "install"], cwd=repo, capture_output=True, check=True)
     install(hooks, hook_types=("pre-commit",))
     # The framework moves our script to pre-commit.legacy and runs it from its own hook,
@@ -540,7 +544,7 @@ def test_framework_reinstalled_over_ours_does_not_loop(repo: Path, stub: Path) -
 
 
 def test_a_manager_running_ours_as_its_legacy_hook_does_not_loop(repo: Path, stub: Path) -> None:
-    hooks = resolve_hooks_dir(repo)
+    hooks = Repository.discover(repo).hooks_dir()
     manager = (
         "#!/bin/sh\n"
         f"echo manager >>'{stub}'\n"
@@ -696,7 +700,7 @@ def test_doctor_reports_every_area(repo: Path) -> None:
     from metawsm_hooks.onboard import doctor
 
     write(repo, ".metawsm/policy.json", '{"version": 0, "operator": {"llm": {"mode": "off"}}}\n')
-    hooks = resolve_hooks_dir(repo)
+    hooks = Repository.discover(repo).hooks_dir()
     install(hooks, hook_types=("pre-commit",))
     checks = doctor(
         cwd=repo,
