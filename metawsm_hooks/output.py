@@ -77,9 +77,14 @@ class Output:
         self._write(self._out, text)
 
     def check(self, name: str, status: str, detail: str) -> None:
+        """``name  verdict  detail``; a detail's further lines (a test command's output tail)
+        follow indented, each escaped on its own."""
         padded = f"{name:<16}"
         word = self._paint(status) + " " * max(0, 7 - len(status))
-        self.line(f"{padded} {word} {detail}".rstrip())
+        first, *rest = detail.split("\n")
+        self.line(f"{padded} {word} {first}".rstrip())
+        for extra in rest:
+            self.line(f"{'':<24} | {extra}".rstrip())
 
     def note(self, text: str) -> None:
         self._write(self._err, f"{PREFIX}: {printable(text)}")

@@ -320,7 +320,10 @@ def finish(
         if passed:
             out.verdict(f"{stage} passed", passed=True)
         else:
-            failed = "; ".join(f"{n}: {d}" for v in verdicts for n, d in v.failures)
+            # The first line of each detail: the lines above already show the rest.
+            failed = "; ".join(
+                f"{n}: {d.partition(chr(10))[0]}" for v in verdicts for n, d in v.failures
+            )
             out.verdict(f"{stage} blocked: {failed}", passed=False)
     return EXIT_PASS if passed else EXIT_BLOCKED
 
