@@ -70,7 +70,7 @@ class Output:
 
     def line(self, text: str) -> None:
         """A human line; in JSON mode it goes to stderr so stdout stays one document."""
-        self._write(self._err if self.json_mode else self._out, printable(text))
+        self._human(printable(text))
 
     def raw(self, text: str) -> None:
         """Text printed as it is (a schema, a rendered branch name)."""
@@ -79,12 +79,15 @@ class Output:
     def check(self, name: str, status: str, detail: str) -> None:
         """``name  verdict  detail``; a detail's further lines (a test command's output tail)
         follow indented, each escaped on its own."""
-        padded = f"{name:<16}"
         word = self._paint(status) + " " * max(0, 7 - len(status))
         first, *rest = detail.split("\n")
-        self.line(f"{padded} {word} {first}".rstrip())
+        self._human(f"{printable(name):<16} {word} {printable(first)}".rstrip())
         for extra in rest:
-            self.line(f"{'':<24} | {extra}".rstrip())
+            self._human(f"{'':<24} | {printable(extra)}".rstrip())
+
+    def _human(self, text: str) -> None:
+        """An already escaped (and perhaps coloured) human line."""
+        self._write(self._err if self.json_mode else self._out, text)
 
     def note(self, text: str) -> None:
         self._write(self._err, f"{PREFIX}: {printable(text)}")
@@ -97,7 +100,7 @@ class Output:
 
     def verdict(self, text: str, *, passed: bool) -> None:
         word = self._paint("passed" if passed else "blocked")
-        self.line(f"{PREFIX}: {word}: {text}")
+        self._human(f"{PREFIX}: {word}: {printable(text)}")
 
     def document(self, doc: Any) -> None:
         self._write(self._out, json.dumps(doc, indent=2, ensure_ascii=False, default=str))
