@@ -201,7 +201,7 @@ def branch_check(command: Command, out: Output) -> int:
 
 
 def ci(command: Command, out: Output) -> int:
-    from metawsm_hooks.stages.common import StageOptions
+    from metawsm_hooks.stages import StageOptions
     from metawsm_hooks.stages.push import ci as ci_stage
 
     args: CiArgs = command.args  # type: ignore[assignment]

@@ -4,12 +4,24 @@ code."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from metawsm_hooks.errors import EXIT_USAGE, FatalError
 from metawsm_hooks.output import Output
-from metawsm_hooks.stages.common import StageOptions
 
 __all__ = ["STAGES", "StageOptions", "run_stage"]
+
+
+@dataclass(frozen=True)
+class StageOptions:
+    """What the command line and environment say about one stage run."""
+
+    policy_path: Path | None = None
+    db_path: str | None = None
+    json_mode: bool = False
+    cwd: Path = field(default_factory=Path.cwd)
+
 
 STAGES = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-push", "pre-receive")
 

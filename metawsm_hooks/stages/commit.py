@@ -13,8 +13,8 @@ from metawsm_hooks.branch import BranchMatch, parse_branch
 from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, EXIT_USAGE, FatalError
 from metawsm_hooks.output import Output
 from metawsm_hooks.policy import POLICY_RELPATH
+from metawsm_hooks.stages import StageOptions
 from metawsm_hooks.stages.common import (
-    StageOptions,
     Verdict,
     actor_of,
     apply_skip,

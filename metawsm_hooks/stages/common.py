@@ -25,6 +25,7 @@ from metawsm_hooks.policy import (
     load_policy_bytes,
     load_policy_path,
 )
+from metawsm_hooks.stages import StageOptions
 
 if TYPE_CHECKING:
     from metawsm_hooks.checks import Report
@@ -33,16 +34,6 @@ if TYPE_CHECKING:
 
 # Names METAWSM_SKIP accepts: metawsm's checks plus the hook's own gates.
 SKIPPABLE = ("tests", "forbidden_files", "ticket_workflow", "clean_tree", "branch", "allowed_repos")
-
-
-@dataclass(frozen=True)
-class StageOptions:
-    """What the command line and environment say about one stage run."""
-
-    policy_path: Path | None = None
-    db_path: str | None = None
-    json_mode: bool = False
-    cwd: Path = field(default_factory=Path.cwd)
 
 
 @dataclass

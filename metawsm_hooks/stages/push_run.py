@@ -1,0 +1,280 @@
+"""Enforcing the policy on each pushed ref (or CI range): branch, allowed_repos, the required
+checks, the ledger in run_pull_requests, the audit record and operator assist."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from metawsm_hooks import remote as remotes
+from metawsm_hooks.output import Output
+from metawsm_hooks.policy import POLICY_RELPATH, Policy, PolicyResult, load_policy_path
+from metawsm_hooks.stages import StageOptions
+from metawsm_hooks.stages.common import (
+    Verdict,
+    actor_of,
+    apply_skip,
+    audit,
+    branch_gate,
+    consult_operator,
+    enforceable,
+    explicit_policy_path,
+    finish,
+    load_stage_policy,
+    open_store,
+    policy_json,
+    repo_name,
+    require_store,
+    show_policy,
+    show_verdict,
+    skipped_checks,
+)
+from metawsm_hooks.stages.push import BRANCH_PREFIX, TAG_PREFIX, Destination, PushedRef, push_range
+
+if TYPE_CHECKING:
+    from metawsm_hooks.checks import Report
+    from metawsm_hooks.git import Repository
+    from metawsm_hooks.store import Store
+
+
+def _server_safe(pushed: Policy) -> Policy:
+    """A policy read from a pushed commit may set names and patterns, never commands to run."""
+    llm = replace(pushed.operator.llm, mode="off")
+    return replace(
+        pushed,
+        git_pr=replace(pushed.git_pr, test_commands=()),
+        operator=replace(pushed.operator, llm=llm),
+    )
+
+
+class PushRun:
+    """One push (or CI range) being enforced ref by ref, sharing the repository and the store."""
+
+    def __init__(
+        self,
+        *,
+        stage: str,
+        options: StageOptions,
+        out: Output,
+        repo: Repository,
+        destination: Destination | None,
+        server: bool,
+    ) -> None:
+        self.stage = stage
+        self.options = options
+        self.out = out
+        self.repo = repo
+        self.destination = destination
+        self.server = server
+        self.actor = actor_of(repo)
+        self.skips = skipped_checks(out, self.actor)
+        # A push is never accepted unrecorded: a store that cannot be written blocks it.
+        self.store: Store = require_store(lambda: open_store(options, repo))
+        self.policies: dict[str, PolicyResult] = {}
+
+    def policy_for(self, new: str) -> PolicyResult:
+        explicit = explicit_policy_path(self.options)
+        key = str(explicit) if explicit is not None else new
+        if key not in self.policies:
+            if explicit is not None:
+                result = load_policy_path(explicit, missing_ok=False)
+            else:
+                source = self.repo.commit_source(new)
+                result = load_stage_policy(
+                    self.options,
+                    read_tree_policy=lambda: source.read(POLICY_RELPATH),
+                    where=f"commit {new[:12]}",
+                    tree_policy_is_folder=lambda: bool(source.list_files(POLICY_RELPATH)),
+                )
+            show_policy(self.out, result)
+            self.policies[key] = result
+        return self.policies[key]
+
+    def enforce(self, ref: PushedRef, *, branch_override: str | None = None) -> Verdict:
+        verdict = Verdict(label=ref.label)
+        if ref.new is None:
+            verdict.notes.append(f"{ref.label}: deletion; nothing to check")
+            self._audit(verdict, "passed")
+            return verdict
+        new = ref.new
+        result = self.policy_for(new)
+        policy = enforceable(result)
+        if policy is None:
+            verdict.extra_failures.extend(
+                ("policy", f"{result.source}: {f.path or '(document)'}: {f.message}")
+                for f in result.errors
+            )
+            self._audit(verdict, "invalid-policy")
+            return verdict
+        from_pushed_commit = explicit_policy_path(self.options) is None
+        if self.server and from_pushed_commit:
+            if policy.git_pr.commands() or policy.operator.llm.effective_mode() != "off":
+                verdict.notes.append(
+                    "test commands and the operator command of a pushed policy are not run on the"
+                    " server; give pre-receive its own --policy to run them"
+                )
+            policy = _server_safe(policy)
+        if policy.git_pr.effective_mode() == "off":
+            verdict.notes.append(f"{ref.label}: enforcement is off (git_pr.mode is off)")
+            self._audit(verdict, "off")
+            return verdict
+        self._branch(verdict, ref, policy, branch_override)
+        self._allowed_repos(verdict, policy)
+        verdict.report = self._run_checks(ref, new, policy, verdict)
+        show_verdict(
+            self.out, verdict, heading=None if self.out.json_mode else f"{self.stage} {ref.label}:"
+        )
+        if verdict.passed:
+            self.store.note_success(verdict.branch or "")
+        else:
+            consult_operator(
+                verdict,
+                policy=policy,
+                store=self.store,
+                stage=self.stage,
+                repo_name=repo_name(self.repo),
+                rerun_tests=lambda: self._run_checks(ref, new, policy, verdict),
+            )
+        self._ledger(verdict, new, policy)
+        self._audit(verdict, "passed" if verdict.passed else "blocked")
+        return verdict
+
+    def _branch(
+        self, verdict: Verdict, ref: PushedRef, policy: Policy, override: str | None
+    ) -> None:
+        if apply_skip(verdict, self.skips, "branch"):
+            return
+        if override is not None:
+            branch_gate(verdict, policy, override, detached_note=None, **self._hint(ref))
+        elif ref.remote_ref.startswith(TAG_PREFIX):
+            verdict.add("branch", "skipped", "tags are exempt from branch_template")
+        elif ref.remote_ref.startswith(BRANCH_PREFIX):
+            branch = ref.remote_ref[len(BRANCH_PREFIX) :]
+            branch_gate(verdict, policy, branch, detached_note=None, **self._hint(ref))
+        else:
+            verdict.add("branch", "skipped", f"'{ref.remote_ref}' is not a branch")
+
+    def _hint(self, ref: PushedRef) -> dict[str, str]:
+        if self.destination is not None:
+            local = ref.local_ref.removeprefix(BRANCH_PREFIX) or "HEAD"
+            hint = f"push it as: git push {self.destination.remote_name} {local}:{{name}}"
+        else:
+            hint = "push to a fitting branch name"
+        return {"repo": repo_name(self.repo), "rename_hint": hint}
+
+    def _allowed_repos(self, verdict: Verdict, policy: Policy) -> None:
+        allowed = policy.git_pr.repos()
+        if (
+            self.destination is None
+            or not allowed
+            or apply_skip(verdict, self.skips, "allowed_repos")
+        ):
+            return
+        url = self.destination.remote_url
+        if remotes.is_allowed(url, allowed):
+            verdict.add("allowed_repos", "passed", f"{remotes.describe(url)} is allowed")
+        else:
+            verdict.add(
+                "allowed_repos",
+                "failed",
+                f"{self.destination.remote_name} ({url}) is not in git_pr.allowed_repos"
+                f" ({', '.join(allowed)}); push to an allowed repository or add it to the policy",
+            )
+
+    def _run_checks(self, ref: PushedRef, new: str, policy: Policy, verdict: Verdict) -> Report:
+        from metawsm_hooks.checks import CheckContext, run_checks
+
+        repo = self.repo
+        where = push_range(ref, new, destination=self.destination, server=self.server)
+        changes = repo.pushed_changes(**where).changes
+        return run_checks(
+            CheckContext(
+                operation="pr",
+                repo=repo,
+                changes=changes,
+                source=repo.commit_source(new),
+                tree_id=lambda: repo.tree_id_of(new),
+                run_in_place=lambda: not self.server and repo.worktree_matches_commit(new),
+                ticket=verdict.match.ticket if verdict.match else None,
+                policy=policy,
+                skip=self.skips,
+                cache=self.store,
+            )
+        )
+
+    def _ledger(self, verdict: Verdict, new: str, policy: Policy) -> None:
+        """metawsm's run_pull_requests: a success moves the row to this commit, a failure only
+        records why."""
+        if self.stage == "ci" or verdict.match is None:
+            return
+        from metawsm_hooks.store import PRKey, PullRequestPush
+
+        match = verdict.match
+        key = PRKey(run_id=match.run, ticket=match.ticket, repo=match.repo)
+        report_json = _report_json(verdict)
+        remote_name = self.destination.remote_name if self.destination else ""
+        common = {
+            "head_branch": match.branch,
+            "base_branch": policy.workspace.base_branch.strip(),
+            "remote_name": remote_name,
+            "credential_mode": policy.git_pr.credential_mode.strip(),
+            "actor": self.actor,
+            "validation_json": report_json,
+        }
+        if verdict.passed:
+            self.store.upsert_pull_request(PullRequestPush(key=key, commit_sha=new, **common))
+        else:
+            error = "; ".join(f"{n}: {d}" for n, d in verdict.failures)
+            self.store.record_push_failure(key, error_text=error, **common)
+
+    def _audit(self, verdict: Verdict, outcome: str) -> None:
+        audit(
+            self.store,
+            stage=self.stage,
+            verdict=verdict,
+            outcome=outcome,
+            skips=self.skips,
+            actor=self.actor,
+        )
+
+    def close(self) -> None:
+        self.store.close()
+        self.repo.close()
+
+
+def _report_json(verdict: Verdict) -> str:
+    report = verdict.report.to_json() if verdict.report is not None else {}
+    return json.dumps(report, sort_keys=True)
+
+
+def enforce_all(
+    stage: str,
+    options: StageOptions,
+    out: Output,
+    repo: Repository,
+    refs: Sequence[PushedRef],
+    destination: Destination | None,
+    *,
+    server: bool,
+    branch_override: str | None = None,
+) -> int:
+    run = PushRun(
+        stage=stage, options=options, out=out, repo=repo, destination=destination, server=server
+    )
+    try:
+        verdicts = [run.enforce(ref, branch_override=branch_override) for ref in refs]
+        if not out.json_mode:
+            for verdict in verdicts:
+                if verdict.report is None:
+                    for note in verdict.notes:
+                        out.line(note)
+                    for name, detail in verdict.extra_failures:
+                        out.check(name, "failed", detail)
+        extra: dict[str, object] = {"policies": [policy_json(r) for r in run.policies.values()]}
+        if stage == "pre-push" and destination is not None:
+            extra["remote"] = {"name": destination.remote_name, "url": destination.remote_url}
+        return finish(out, stage, verdicts, extra=extra)
+    finally:
+        run.close()
