@@ -1,47 +1,22 @@
-"""Commit time: ``pre-commit`` (branch and required checks over the index being committed),
-``prepare-commit-msg`` and ``commit-msg`` (metawsm's ``TICKET: summary`` form)."""
+"""Commit time: ``pre-commit`` (branch and required checks over the index being committed,
+enforced in ``commit_run``), ``prepare-commit-msg`` and ``commit-msg`` (metawsm's
+``TICKET: summary`` form)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from metawsm_hooks import commit_message
-from metawsm_hooks.branch import BranchMatch, parse_branch
 from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, EXIT_USAGE, FatalError
-from metawsm_hooks.output import Output
-from metawsm_hooks.policy import POLICY_RELPATH
-from metawsm_hooks.stages import StageOptions
-from metawsm_hooks.stages.common import (
-    Verdict,
-    actor_of,
-    apply_skip,
-    audit,
-    branch_gate,
-    consult_operator,
-    enforceable,
-    finish,
-    load_stage_policy,
-    open_store,
-    policy_blocked,
-    repo_name,
-    show_policy,
-    show_verdict,
-    skipped_checks,
-)
 
 if TYPE_CHECKING:
-    from metawsm_hooks.checks import Report
+    from collections.abc import Sequence
 
-_OPERATIONS = {
-    "rebase": "a rebase",
-    "cherry-pick": "a cherry-pick",
-    "revert": "a revert",
-    "bisect": "a bisect",
-    "merge": "a merge",
-}
+    from metawsm_hooks.git import Repository
+    from metawsm_hooks.output import Output
+    from metawsm_hooks.stages import StageOptions
 
 
 def _index_file(options: StageOptions) -> Path | None:
@@ -52,95 +27,16 @@ def _index_file(options: StageOptions) -> Path | None:
     return Path(value) if os.path.isabs(value) else options.cwd / value
 
 
-def detached_note(operation: str | None) -> str:
-    during = f" during {_OPERATIONS[operation]}" if operation in _OPERATIONS else ""
-    return f"detached HEAD{during}: no branch to check"
-
-
 def pre_commit(options: StageOptions, out: Output) -> int:
-    from metawsm_hooks.checks import CheckContext, run_checks
     from metawsm_hooks.git import Repository
 
     repo = Repository.discover(options.cwd)
     index_file = _index_file(options)
+    # Starts git on the staged changes; the policy, store and checks load meanwhile.
     source = repo.index_source(index_file=index_file)
-    result = load_stage_policy(
-        options,
-        read_tree_policy=lambda: source.read(POLICY_RELPATH),
-        where="index",
-        tree_policy_is_folder=lambda: bool(source.list_files(POLICY_RELPATH)),
-    )
-    show_policy(out, result)
-    actor = actor_of(repo)
-    head = repo.head()
-    verdict = Verdict(label="commit")
-    verdict.branch = head.branch
-    store = open_store(options, repo)
-    try:
-        skips = skipped_checks(out, actor)
+    from metawsm_hooks.stages.commit_run import enforce_commit
 
-        def record(outcome: str) -> None:
-            audit(
-                store,
-                stage="pre-commit",
-                verdict=verdict,
-                outcome=outcome,
-                skips=skips,
-                actor=actor,
-            )
-
-        policy = enforceable(result)
-        if policy is None:
-            record("invalid-policy")
-            return policy_blocked(out, "pre-commit", result)
-        if policy.git_pr.effective_mode() == "off":
-            out.line("metawsm-hooks: enforcement is off (git_pr.mode is off); commit allowed")
-            record("off")
-            return EXIT_PASS
-        if not apply_skip(verdict, skips, "branch"):
-            branch_gate(
-                verdict,
-                policy,
-                None if head.detached else head.branch,
-                detached_note=detached_note(head.operation),
-                repo=repo_name(repo),
-                rename_hint="rename with: git branch -m {name}",
-            )
-
-        def run() -> Report:
-            return run_checks(
-                CheckContext(
-                    operation="commit",
-                    repo=repo,
-                    changes=repo.staged_changes(index_file=index_file),
-                    source=source,
-                    tree_id=lambda: repo.index_tree_id(index_file=index_file),
-                    run_in_place=lambda: repo.worktree_matches_index(index_file=index_file),
-                    ticket=verdict.match.ticket if verdict.match else None,
-                    policy=policy,
-                    skip=skips,
-                    cache=store,
-                )
-            )
-
-        verdict.report = run()
-        show_verdict(out, verdict)
-        if verdict.passed:
-            store.note_success(verdict.branch or "")
-        else:
-            consult_operator(
-                verdict,
-                policy=policy,
-                store=store,
-                stage="pre-commit",
-                repo_name=repo_name(repo),
-                rerun_tests=run,
-            )
-        record("passed" if verdict.passed else "blocked")
-        return finish(out, "pre-commit", [verdict])
-    finally:
-        store.close()
-        repo.close()
+    return enforce_commit(options, out, repo, source, index_file)
 
 
 def _message_file(args: Sequence[str], stage: str) -> Path:
@@ -149,11 +45,22 @@ def _message_file(args: Sequence[str], stage: str) -> Path:
     return Path(args[0])
 
 
-def _ticket_for(options: StageOptions, out: Output) -> tuple[str | None, str, str]:
+def _ticket_for(options: StageOptions) -> tuple[str | None, str, str]:
     """The branch's ticket (None when there is none), the commit_message mode and comment char."""
     from metawsm_hooks.git import Repository
 
     repo = Repository.discover(options.cwd)
+    try:
+        return _message_settings(repo, options)
+    finally:
+        repo.close()
+
+
+def _message_settings(repo: Repository, options: StageOptions) -> tuple[str | None, str, str]:
+    from metawsm_hooks.branch import BranchMatch, parse_branch
+    from metawsm_hooks.policy import POLICY_RELPATH
+    from metawsm_hooks.stages.common import enforceable, load_stage_policy
+
     source = repo.index_source(index_file=_index_file(options))
     result = load_stage_policy(
         options, read_tree_policy=lambda: source.read(POLICY_RELPATH), where="index"
@@ -214,7 +121,7 @@ def prepare_commit_msg(options: StageOptions, out: Output, args: Sequence[str]) 
     if origin not in ("", "template"):
         # -m/-F, merges, squashes and amends keep their message.
         return _message_verdict(out, "prepare-commit-msg", None, "kept", f"message from {origin}")
-    ticket, mode, comment = _ticket_for(options, out)
+    ticket, mode, comment = _ticket_for(options)
     if ticket is None or mode != "prefix":
         return _message_verdict(out, "prepare-commit-msg", ticket, "kept", f"commit_message={mode}")
     message = _read_message(path)
@@ -227,7 +134,7 @@ def prepare_commit_msg(options: StageOptions, out: Output, args: Sequence[str]) 
 def commit_msg(options: StageOptions, out: Output, args: Sequence[str]) -> int:
     """``prefix``: add the branch's ticket when the message lacks it; ``require``: block instead."""
     path = _message_file(args, "commit-msg")
-    ticket, mode, comment = _ticket_for(options, out)
+    ticket, mode, comment = _ticket_for(options)
     if ticket is None or mode == "off":
         return _message_verdict(out, "commit-msg", ticket, "kept", f"commit_message={mode}")
     message = _read_message(path)
