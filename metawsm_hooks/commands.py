@@ -58,12 +58,9 @@ def _repository(*, required: bool = True) -> Repository | None:
 
 
 def _explicit_policy(command: Command) -> Path | None:
-    import os
+    from metawsm_hooks.policy import named_policy_path
 
-    if command.common.policy is not None:
-        return command.common.policy
-    env = os.environ.get("METAWSM_POLICY", "")
-    return Path(env) if env else None
+    return named_policy_path(command.common.policy)
 
 
 def _working_policy(command: Command) -> PolicyResult:

@@ -337,6 +337,19 @@ def default_policy() -> Policy:
     return Policy()
 
 
+def named_policy_path(given: Path | None) -> Path | None:
+    """The policy file the user named: ``--policy PATH``, else ``$METAWSM_POLICY``; None when
+    the repository's own ``.metawsm/policy.json`` (or the tree being checked) decides."""
+    if given is not None:
+        return given
+    env = os.environ.get("METAWSM_POLICY", "")
+    if not env:
+        return None
+    from pathlib import Path  # pathlib stays off the import path of this module
+
+    return Path(env)
+
+
 def defaults_result() -> PolicyResult:
     """What a repository without a policy file gets."""
     return PolicyResult(

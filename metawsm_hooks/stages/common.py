@@ -24,6 +24,7 @@ from metawsm_hooks.policy import (
     defaults_result,
     load_policy_bytes,
     load_policy_path,
+    named_policy_path,
 )
 from metawsm_hooks.stages import StageOptions
 
@@ -88,10 +89,7 @@ class Verdict:
 
 
 def explicit_policy_path(options: StageOptions) -> Path | None:
-    if options.policy_path is not None:
-        return options.policy_path
-    env = os.environ.get("METAWSM_POLICY", "")
-    return Path(env) if env else None
+    return named_policy_path(options.policy_path)
 
 
 def load_stage_policy(
