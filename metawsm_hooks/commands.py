@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     )
     from metawsm_hooks.git import Repository
     from metawsm_hooks.policy import Policy, PolicyResult
+    from metawsm_hooks.store import Store
 
 
 def run(command: Command, out: Output) -> int:
@@ -208,30 +209,21 @@ def ci(command: Command, out: Output) -> int:
     return ci_stage(options, out, base=args.base, head=args.head, branch=args.branch)
 
 
-def _open_store(command: Command) -> object:
-    from metawsm_hooks.store import Store, store_path
+def _open_store(command: Command) -> Store:
+    """The repository's store, or the ``--db`` one (which needs no repository)."""
+    from metawsm_hooks.stages.common import store_location
+    from metawsm_hooks.store import Store
 
     repo = _repository(required=command.common.db is None)
     if repo is None:
-        path = store_path(
-            override=command.common.db, main_root=None, git_dir=Path.cwd(), is_bare=False
-        )
-    else:
-        path = store_path(
-            override=command.common.db,
-            main_root=repo.main_root(),
-            git_dir=repo.common_dir,
-            is_bare=repo.is_bare,
-        )
-    return Store.open(path)
+        return Store.open(Path(str(command.common.db)))
+    return Store.open(store_location(repo, command.common.db))
 
 
 def status(command: Command, out: Output) -> int:
-    from metawsm_hooks.store import Store
 
     args: StatusArgs = command.args  # type: ignore[assignment]
     store = _open_store(command)
-    assert isinstance(store, Store)
     with store:
         prs = store.pull_requests(ticket=args.ticket)
         runs = store.hook_runs(ticket=args.ticket, limit=args.limit)
@@ -267,7 +259,7 @@ _PR_NUMBER = re.compile(r"/(?:pull|pulls|merge_requests|pull-requests)/(\d+)(?:[
 
 def pr_record(command: Command, out: Output) -> int:
     from metawsm_hooks.branch import BranchMatch, parse_branch
-    from metawsm_hooks.store import PRKey, Store
+    from metawsm_hooks.store import PRKey
 
     args: RecordArgs = command.args  # type: ignore[assignment]
     policy = _usable_policy(command, out)
@@ -289,7 +281,6 @@ def pr_record(command: Command, out: Output) -> int:
             raise FatalError(f"--number {number} is too large for a PR number")
         raise FatalError(f"the number in {args.url} is too large for a PR number; pass --number N")
     store = _open_store(command)
-    assert isinstance(store, Store)
     with store:
         store.record_pr(
             PRKey(run_id=found.run, ticket=found.ticket, repo=found.repo),
@@ -354,7 +345,7 @@ def doctor(command: Command, out: Output) -> int:
     from metawsm_hooks.onboard import DEFAULT_HOOK_TYPES
     from metawsm_hooks.onboard import doctor as run_doctor
     from metawsm_hooks.policy import POLICY_RELPATH
-    from metawsm_hooks.store import store_path
+    from metawsm_hooks.stages.common import store_location
 
     repo = _repository()
     assert repo is not None
@@ -362,9 +353,7 @@ def doctor(command: Command, out: Output) -> int:
     policy_path = _explicit_policy(command)
     if policy_path is None and repo.workdir is not None:
         policy_path = repo.workdir / POLICY_RELPATH
-    db = store_path(
-        override=command.common.db, main_root=root, git_dir=repo.common_dir, is_bare=repo.is_bare
-    )
+    db = store_location(repo, command.common.db)
     checks = run_doctor(
         cwd=Path.cwd(),
         hooks_dir=repo.hooks_dir(),

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from metawsm_hooks.branch import DEFAULT_TEMPLATE, BranchMatch, parse_branch
-from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, FatalError
+from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS
 from metawsm_hooks.output import Output
 from metawsm_hooks.policy import (
     POLICY_RELPATH,
@@ -210,16 +210,23 @@ def repo_name(repo: Repository) -> str:
     return root.name.removesuffix(".git")
 
 
-def open_store(options: StageOptions, repo: Repository) -> Store:
-    from metawsm_hooks.store import Store, store_path
+def store_location(repo: Repository, override: str | None) -> Path:
+    """``--db``, else ``$METAWSM_DB``, else metawsm's path for this repository."""
+    from metawsm_hooks.store import store_path
 
-    path = store_path(
-        override=options.db_path,
+    return store_path(
+        override=override,
         main_root=repo.main_root(),
         git_dir=repo.common_dir,
         is_bare=repo.is_bare,
     )
-    return Store.open(path)
+
+
+def open_store(options: StageOptions, repo: Repository) -> Store:
+    """The store; one that cannot be written raises a FatalError that blocks (exit 1)."""
+    from metawsm_hooks.store import Store
+
+    return Store.open(store_location(repo, options.db_path))
 
 
 def audit(
@@ -346,11 +353,3 @@ def policy_json(result: PolicyResult) -> dict[str, object]:
         "errors": [f.to_json() for f in result.errors],
         "warnings": [f.to_json() for f in result.warnings],
     }
-
-
-def require_store(fn: Callable[[], Store]) -> Store:
-    """Open the store for a stage that must record; its failure message already says what to do."""
-    try:
-        return fn()
-    except FatalError as exc:
-        raise FatalError(exc.message, exit_code=EXIT_BLOCKED) from exc

@@ -26,7 +26,6 @@ from metawsm_hooks.stages.common import (
     open_store,
     policy_json,
     repo_name,
-    require_store,
     show_policy,
     show_verdict,
     skipped_checks,
@@ -71,7 +70,7 @@ class PushRun:
         self.actor = actor_of(repo)
         self.skips = skipped_checks(out, self.actor)
         # A push is never accepted unrecorded: a store that cannot be written blocks it.
-        self.store: Store = require_store(lambda: open_store(options, repo))
+        self.store: Store = open_store(options, repo)
         self.policies: dict[str, PolicyResult] = {}
 
     def policy_for(self, new: str) -> PolicyResult:
