@@ -148,12 +148,26 @@ def test_render_then_parse_round_trips(template: str, ticket: str, repo: str, ru
     branch = render_branch(template, ticket=ticket, repo=repo, run=run)
     found = parse_branch(template, branch)
     assert isinstance(found, BranchMatch), found
-    assert (
-        render_branch(
-            template, ticket=found.ticket or "x", repo=found.repo or "x", run=found.run or "x"
-        )
-        == branch
-    )
+    values = {"ticket": found.ticket or "x", "repo": found.repo or "x", "run": found.run or "x"}
+    # metawsm's sanitizeToken is not idempotent ("-\u00a00" -> "\u00a00" -> "0"): a token it
+    # would change again cannot be rendered back, only recognised.
+    if all(sanitize_token(value) == value for value in values.values()):
+        assert render_branch(template, **values) == branch
+
+
+@pytest.mark.parametrize(
+    ("repo", "branch"),
+    [
+        pytest.param("/\r0", "team-\r0/x/x", id="carriage-return-inside-segment"),
+        pytest.param("-\u00a00", "team-\u00a00/x/x", id="nbsp-inside-segment"),
+    ],
+)
+def test_unstable_tokens_are_still_recognised(repo: str, branch: str) -> None:
+    template = "Team.{repo}/{ticket}/{run}"
+    assert render_branch(template, ticket="", repo=repo, run="") == branch
+    found = parse_branch(template, branch)
+    assert isinstance(found, BranchMatch)
+    assert found.repo == sanitize_token(repo)
 
 
 @settings(max_examples=300, deadline=None)
