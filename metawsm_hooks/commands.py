@@ -221,7 +221,6 @@ def _open_store(command: Command) -> Store:
 
 
 def status(command: Command, out: Output) -> int:
-
     args: StatusArgs = command.args  # type: ignore[assignment]
     store = _open_store(command)
     with store:

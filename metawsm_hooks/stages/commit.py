@@ -58,13 +58,10 @@ def _ticket_for(options: StageOptions) -> tuple[str | None, str, str]:
 
 def _message_settings(repo: Repository, options: StageOptions) -> tuple[str | None, str, str]:
     from metawsm_hooks.branch import BranchMatch, parse_branch
-    from metawsm_hooks.policy import POLICY_RELPATH
     from metawsm_hooks.stages.common import enforceable, load_stage_policy
 
     source = repo.index_source(index_file=_index_file(options))
-    result = load_stage_policy(
-        options, read_tree_policy=lambda: source.read(POLICY_RELPATH), where="index"
-    )
+    result = load_stage_policy(options, source, where="index")
     comment = repo.config_value("core.commentChar") or "#"
     if comment in ("auto", ""):
         comment = "#"

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from metawsm_hooks.errors import EXIT_PASS
 from metawsm_hooks.output import Output
-from metawsm_hooks.policy import POLICY_RELPATH
 from metawsm_hooks.stages import StageOptions
 from metawsm_hooks.stages.common import (
     Verdict,
@@ -56,12 +55,7 @@ def enforce_commit(
     """Branch and required checks over the index being committed; audit; operator assist."""
     from metawsm_hooks.checks import CheckContext, run_checks
 
-    result = load_stage_policy(
-        options,
-        read_tree_policy=lambda: source.read(POLICY_RELPATH),
-        where="index",
-        tree_policy_is_folder=lambda: bool(source.list_files(POLICY_RELPATH)),
-    )
+    result = load_stage_policy(options, source, where="index")
     show_policy(out, result)
     actor = actor_of(repo)
     head = repo.head()

@@ -30,7 +30,7 @@ from metawsm_hooks.stages import StageOptions
 
 if TYPE_CHECKING:
     from metawsm_hooks.checks import Report
-    from metawsm_hooks.git import Repository
+    from metawsm_hooks.git import Repository, TreeSource
     from metawsm_hooks.store import Store
 
 # Names METAWSM_SKIP accepts: metawsm's checks plus the hook's own gates.
@@ -92,23 +92,17 @@ def explicit_policy_path(options: StageOptions) -> Path | None:
     return named_policy_path(options.policy_path)
 
 
-def load_stage_policy(
-    options: StageOptions,
-    *,
-    read_tree_policy: Callable[[], bytes | None],
-    where: str,
-    tree_policy_is_folder: Callable[[], bool] | None = None,
-) -> PolicyResult:
-    """The policy a stage enforces: ``--policy``/``$METAWSM_POLICY``, else the one in the tree
-    being committed or pushed (``where`` names it), else metawsm's defaults."""
+def load_stage_policy(options: StageOptions, tree: TreeSource, *, where: str) -> PolicyResult:
+    """The policy a stage enforces: ``--policy``/``$METAWSM_POLICY``, else the one in ``tree``
+    (the tree being committed or pushed, ``where`` names it), else metawsm's defaults."""
     explicit = explicit_policy_path(options)
     if explicit is not None:
         return load_policy_path(explicit, missing_ok=False)
-    data = read_tree_policy()
+    data = tree.read(POLICY_RELPATH)
     source = f"{POLICY_RELPATH} ({where})"
     if data is None:
         # A folder where the file belongs is not a missing file: metawsm cannot read it either.
-        if tree_policy_is_folder is not None and tree_policy_is_folder():
+        if tree.list_files(POLICY_RELPATH):
             problem = Finding("", "is a directory, not a policy file")
             return PolicyResult(source, None, (problem,), (), defaults_used=False)
         return defaults_result()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from metawsm_hooks import remote as remotes
 from metawsm_hooks.output import Output
-from metawsm_hooks.policy import POLICY_RELPATH, Policy, PolicyResult, load_policy_path
+from metawsm_hooks.policy import Policy, PolicyResult, load_policy_path
 from metawsm_hooks.stages import StageOptions
 from metawsm_hooks.stages.common import (
     Verdict,
@@ -74,19 +74,16 @@ class PushRun:
         self.policies: dict[str, PolicyResult] = {}
 
     def policy_for(self, new: str) -> PolicyResult:
+        """The policy for a pushed commit, loaded (and shown) once per file or commit."""
         explicit = explicit_policy_path(self.options)
         key = str(explicit) if explicit is not None else new
         if key not in self.policies:
             if explicit is not None:
+                # The named file decides before the pushed commit is even looked up.
                 result = load_policy_path(explicit, missing_ok=False)
             else:
                 source = self.repo.commit_source(new)
-                result = load_stage_policy(
-                    self.options,
-                    read_tree_policy=lambda: source.read(POLICY_RELPATH),
-                    where=f"commit {new[:12]}",
-                    tree_policy_is_folder=lambda: bool(source.list_files(POLICY_RELPATH)),
-                )
+                result = load_stage_policy(self.options, source, where=f"commit {new[:12]}")
             show_policy(self.out, result)
             self.policies[key] = result
         return self.policies[key]
