@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import sqlite3
 import statistics
@@ -38,7 +39,11 @@ EPOCH = 1_700_000_000
 # entry is "racily clean" and no run pays for re-hashing files the previous one already checked.
 SETTLED_MTIME = EPOCH
 PRE_COMMIT_HOOKS = "pre-commit-hooks==5.0.0"
-RSS_TARGET_MIB = 150.0
+RSS_TARGET_MIB = 40.0
+# The agent guard's command line after `metawsm-hooks` (Claude Code's and Codex's PreToolUse
+# hook): the tool call arrives as JSON on stdin; exit 0 allows, 2 denies. The scenario is skipped
+# with a note while this installation has no such command.
+AGENT_GUARD_ARGS = ("agent", "pre-tool-use")
 STORE_EXCLUDE = "/.metawsm/metawsm.db*\n"
 
 # Policies written into the synthetic repositories: metawsm's defaults (every required check,
@@ -86,10 +91,87 @@ repos:
         types: [text]
 """
 
+# The whole-commit scenario: the same three checks under every hook manager. Ours enforces them
+# from the policy (the branch template is always checked; forbidden_files is the one required
+# check; hooks.commit_message=require blocks a message without the branch's ticket). The others
+# run them as local hooks, each in its idiomatic form: a shell one-liner for the branch and the
+# message, and the manager's own file filter for the forbidden patterns (pre-commit's and prek's
+# `language: fail` with a `files` regex, lefthook's `glob`), so nothing starts unless a staged
+# path matches. Every manager's hooks are shown to block before anything is measured.
+POLICY_COMMIT = {
+    "operator": {"llm": {"mode": "off"}},
+    "git_pr": {"required_checks": ["forbidden_files"]},
+    "hooks": {"commit_message": "require"},
+}
+# What metawsm's default branch_template {ticket}/{repo}/{run} renders to, and its default
+# forbidden_file_patterns (.env .env.* *.pem *.key *.p12 *.pfx id_rsa id_ed25519), matched
+# against the path's basename as our forbidden_files check does.
+BRANCH_CHECK = (
+    "git symbolic-ref --short HEAD | grep -Eq '^[a-z0-9-]+/[a-z0-9-]+/[a-z0-9-]+$'"
+    " || { echo 'branch does not fit {ticket}/{repo}/{run}' >&2; exit 1; }"
+)
+TICKET_CHECK = (
+    'b=$(git symbolic-ref --short HEAD) && grep -qi "^${b%%/*}: " "$1"'
+    " || { echo 'the message must start with the ticket' >&2; exit 1; }"
+)
+FORBIDDEN_REGEX = r"(^|/)(\.env|\.env\..*|[^/]*\.(pem|key|p12|pfx)|id_rsa|id_ed25519)$"
+FORBIDDEN_GLOBS = (
+    ".env",
+    "**/.env",
+    ".env.*",
+    "**/.env.*",
+    "**/*.pem",
+    "**/*.key",
+    "**/*.p12",
+    "**/*.pfx",
+    "id_rsa",
+    "**/id_rsa",
+    "id_ed25519",
+    "**/id_ed25519",
+)
+LOCAL_HOOKS_CONFIG = f"""\
+default_install_hook_types: [pre-commit, commit-msg]
+repos:
+-   repo: local
+    hooks:
+    -   id: branch-name
+        name: branch fits the template
+        entry: {json.dumps("sh -c " + shlex.quote(BRANCH_CHECK))}
+        language: system
+        pass_filenames: false
+        always_run: true
+        stages: [pre-commit]
+    -   id: forbidden-files
+        name: forbidden files
+        entry: forbidden file (matches git_pr.forbidden_file_patterns)
+        language: fail
+        files: '{FORBIDDEN_REGEX}'
+        stages: [pre-commit]
+    -   id: ticket-prefix
+        name: message starts with the ticket
+        entry: {json.dumps("sh -c " + shlex.quote(TICKET_CHECK) + " --")}
+        language: system
+        stages: [commit-msg]
+"""
+LEFTHOOK_CONFIG = f"""\
+pre-commit:
+  commands:
+    branch-name:
+      run: {json.dumps(BRANCH_CHECK)}
+    forbidden-files:
+      glob: {json.dumps(list(FORBIDDEN_GLOBS))}
+      run: "echo 'forbidden file: {{staged_files}}' >&2; exit 1"
+commit-msg:
+  commands:
+    ticket-prefix:
+      run: {json.dumps("set -- {1}; " + TICKET_CHECK)}
+"""
+COMMIT_MESSAGE = "abc-1: bench change"
 
 SETUP_NOTES = (
-    "Ours is the `metawsm-hooks` console script of the project's virtualenv; the `python -c`"
-    " baselines use the same interpreter.",
+    "Ours is the `metawsm-hooks` console script of a wheel built from the checkout and installed"
+    " in a fresh virtualenv, as users install it (`--editable`: the project's own virtualenv);"
+    " the `python -c` baselines use that same interpreter.",
     "Bytecode is cached (`PYTHONPYCACHEPREFIX` in the temporary directory) as after any install,"
     " and the warm-up leaves metawsm-hooks' policy-verdict cache warm, as in daily use.",
     "Repositories: built with `git fast-import`, branch `abc-1/repo/run-1`, a committed"
@@ -121,12 +203,14 @@ QUICK = Profile("quick", 7, 3, 3, 3, 3, 7, 1, 1)
 
 @dataclass(frozen=True)
 class Tools:
-    bin_dir: Path
-    python: Path
-    hooks: Path
+    bin_dir: Path  # the project's virtualenv: pre-commit, prek, lefthook
+    python: Path  # the interpreter our console script runs under
+    hooks: Path  # our console script
     pre_commit: Path
     git: str
     time: str | None  # GNU time, for peak RSS
+    prek: Path | None = None  # optional: skipped with a note when absent
+    lefthook: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -219,11 +303,96 @@ def find_tools() -> Tools:
         pre_commit=bin_dir / "pre-commit",
         git=git,
         time=_gnu_time(),
+        prek=_optional_tool(bin_dir, "prek"),
+        lefthook=_optional_tool(bin_dir, "lefthook"),
     )
     for path in (tools.python, tools.pre_commit):
         if not path.exists():
             raise BenchError(f"{path} is missing: pip install -e '.[test]' in that environment")
     return tools
+
+
+def _optional_tool(bin_dir: Path, name: str) -> Path | None:
+    candidate = bin_dir / name
+    if candidate.is_file() and os.access(candidate, os.X_OK):
+        return candidate
+    found = shutil.which(name)
+    return None if found is None else Path(found)
+
+
+def installed_copy(tmp: Path, tools: Tools, log: Callable[[str], None]) -> Tools:
+    """Install the checkout the way a user does (a wheel, in a fresh virtualenv) and use that.
+
+    The project's own virtualenv holds an editable install, whose import hook (setuptools'
+    ``__editable__`` finder, run from a ``.pth`` file) imports pathlib, re, urllib.parse and
+    more into every interpreter start of that virtualenv, ``python -c pass`` included: about
+    12 ms that a real install does not have and that would hide our own import cost. The
+    dependencies (pydantic, pygit2) come from the project's virtualenv through a ``.pth`` path
+    line, which adds the folder without running the ``.pth`` files in it."""
+    wheels = tmp / "wheel"
+    venv = tmp / "venv"
+    start = time.perf_counter()
+    # A copy of the checkout, because building writes build/ and *.egg-info into the source.
+    source = tmp / "source"
+    shutil.copytree(
+        PROJECT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "tests"
+        ),
+    )
+    build = [str(tools.python), "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels)]
+    proc = subprocess.run(
+        [*build, "--no-build-isolation", str(source)], capture_output=True, check=False
+    )
+    if proc.returncode != 0:  # no setuptools in that virtualenv: let pip fetch it
+        check_output([*build, str(source)], source, dict(os.environ))
+    (wheel,) = wheels.glob("metawsm_hooks-*.whl")
+    check_output([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp, dict(os.environ))
+    pip = [str(tools.python), "-m", "pip", "--python", str(venv / "bin" / "python")]
+    check_output(
+        [*pip, "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        tmp,
+        dict(os.environ),
+    )
+    deps = (
+        check_output(
+            [
+                str(tools.python),
+                "-c",
+                "import pydantic, os; print(os.path.dirname(pydantic.__path__[0]))",
+            ],
+            tmp,
+            dict(os.environ),
+        )
+        .decode()
+        .strip()
+    )
+    site = (
+        check_output(
+            [
+                str(venv / "bin" / "python"),
+                "-c",
+                "import sysconfig; print(sysconfig.get_path('purelib'))",
+            ],
+            tmp,
+            dict(os.environ),
+        )
+        .decode()
+        .strip()
+    )
+    Path(site, "bench_dependencies.pth").write_text(deps + "\n")
+    log(f"installed the checkout as a wheel in {venv} ({time.perf_counter() - start:.1f} s)")
+    return Tools(
+        bin_dir=tools.bin_dir,
+        python=venv / "bin" / "python",
+        hooks=venv / "bin" / "metawsm-hooks",
+        pre_commit=tools.pre_commit,
+        git=tools.git,
+        time=tools.time,
+        prek=tools.prek,
+        lefthook=tools.lefthook,
+    )
 
 
 def _gnu_time() -> str | None:
@@ -243,7 +412,8 @@ def real_pip_cache() -> str:
 
 
 def isolated_env(tmp: Path, tools: Tools) -> dict[str, str]:
-    dropped = ("GIT_", "METAWSM_", "PRE_COMMIT", "XDG_")
+    # Coding agents' own markers too (CLAUDECODE, CODEX_*): the hooks would record an agent.
+    dropped = ("GIT_", "METAWSM_", "PRE_COMMIT", "XDG_", "PREK_", "LEFTHOOK", "CLAUDE", "CODEX")
     env = {
         k: v
         for k, v in os.environ.items()
@@ -270,7 +440,11 @@ def isolated_env(tmp: Path, tools: Tools) -> dict[str, str]:
         GIT_COMMITTER_DATE=f"{EPOCH} +0000",
         PRE_COMMIT_HOME=str(tmp / "pre-commit-home"),
         PIP_CACHE_DIR=real_pip_cache(),
-        PATH=f"{tools.bin_dir}{os.pathsep}{env.get('PATH', os.defpath)}",
+        PATH=os.pathsep.join(
+            dict.fromkeys(
+                [str(tools.hooks.parent), str(tools.bin_dir), env.get("PATH", os.defpath)]
+            )
+        ),
         # Bytecode is cached as after any pip install, but inside the temporary directory, so
         # nothing is written next to the sources (this prefix overrides every __pycache__).
         PYTHONPYCACHEPREFIX=str(tmp / "pycache"),
@@ -423,10 +597,14 @@ def tree_path(index: int, total: int, *, stem: str = "f") -> str:
 
 
 def config_files(policy: Mapping[str, object]) -> list[tuple[str, bytes]]:
-    return [
-        (".metawsm/policy.json", (json.dumps(policy, indent=2) + "\n").encode()),
-        (".pre-commit-config.yaml", PRE_COMMIT_CONFIG.encode()),
-    ]
+    if policy is POLICY_COMMIT:
+        managers = [
+            (".pre-commit-config.yaml", LOCAL_HOOKS_CONFIG.encode()),
+            ("lefthook.yml", LEFTHOOK_CONFIG.encode()),
+        ]
+    else:
+        managers = [(".pre-commit-config.yaml", PRE_COMMIT_CONFIG.encode())]
+    return [(".metawsm/policy.json", (json.dumps(policy, indent=2) + "\n").encode()), *managers]
 
 
 def base_stream(ref: str, files: int, policy: Mapping[str, object]) -> bytes:
@@ -654,6 +832,251 @@ def scenario_commit_small(ctx: Context) -> list[Row]:
     return [row]
 
 
+class CommitVariant:
+    """One repository whose hooks a manager installed, and a timed ``git commit`` in it.
+
+    Each timed commit records the same staged change on top of the same parent; afterwards (not
+    timed) the branch moves back to that parent, so the index still holds the staged change
+    and every round commits the same tree with the same hooks."""
+
+    def __init__(self, ctx: Context, name: str, repo: Path, *, verify: bool = True) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.repo = repo
+        self.argv = ("git", "commit", "-q", "-m", COMMIT_MESSAGE) + (
+            () if verify else ("--no-verify",)
+        )
+        self.parent = self.git("rev-parse", "HEAD").strip()
+
+    def git(self, *args: str, ok: Iterable[int] = (0,)) -> str:
+        proc = subprocess.run(
+            ["git", *args], cwd=self.repo, env=self.ctx.env, capture_output=True, check=False
+        )
+        if proc.returncode not in tuple(ok):
+            raise BenchError(
+                f"{self.name}: git {' '.join(args)} exited {proc.returncode}:"
+                f" {_tail(proc.stdout + proc.stderr)}"
+            )
+        return proc.stdout.decode()
+
+    def rewind(self) -> None:
+        self.git("update-ref", f"refs/heads/{BRANCH}", self.parent)
+
+    def commit(self) -> Sample:
+        sample = run(Cmd(self.argv, self.repo), self.ctx.env)
+        if self.git("rev-parse", "HEAD").strip() == self.parent:
+            raise BenchError(f"{self.name}: git commit exited 0 but made no commit")
+        self.rewind()
+        return sample
+
+    def blocks(self) -> None:
+        """The installed hooks refuse each of the three mistakes (nothing is measured here)."""
+        ctx = self.ctx
+        mistakes: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
+            ("a message without the ticket", lambda: None, lambda: None),
+            (
+                "a branch that does not fit the template",
+                lambda: self.git("symbolic-ref", "HEAD", "refs/heads/not-a-run-branch"),
+                lambda: self.git("symbolic-ref", "HEAD", f"refs/heads/{BRANCH}"),
+            ),
+            (
+                "a staged forbidden file (config/server.pem)",
+                lambda: self._stage_forbidden(),
+                lambda: self._unstage_forbidden(),
+            ),
+        ]
+        for what, before, after in mistakes:
+            message = "bench change" if what.startswith("a message") else COMMIT_MESSAGE
+            before()
+            try:
+                proc = subprocess.run(
+                    ["git", "commit", "-q", "-m", message],
+                    cwd=self.repo,
+                    env=ctx.env,
+                    capture_output=True,
+                    check=False,
+                )
+                # An unborn branch (the misnamed one) has no HEAD commit unless one was made.
+                head = self.git("rev-parse", "-q", "--verify", "HEAD", ok=(0, 1)).strip()
+            finally:
+                after()
+            if proc.returncode == 0 or head not in ("", self.parent):
+                raise BenchError(f"{self.name}: the hooks let through {what}")
+
+    def _stage_forbidden(self) -> None:
+        target = self.repo / "config" / "server.pem"
+        target.parent.mkdir(exist_ok=True)
+        target.write_text("not really a key\n")
+        self.git("add", "config/server.pem")
+
+    def _unstage_forbidden(self) -> None:
+        self.git("rm", "-q", "--cached", "config/server.pem")
+        shutil.rmtree(self.repo / "config")
+
+
+def scenario_commit_hooks(ctx: Context) -> list[Row]:
+    ctx.log("commit-hooks: whole git commit (pre-commit + commit-msg) under each hook manager")
+    variants: list[CommitVariant] = []
+
+    def repo(name: str) -> Path:
+        return commit_repo(
+            ctx.tmp / f"commit-{name}", ctx.env, files=100, staged=5, policy=POLICY_COMMIT
+        )
+
+    ours_repo = repo("ours")
+    check_output(
+        [str(ctx.tools.hooks), "install", "--hook-type", "pre-commit", "--hook-type", "commit-msg"],
+        ours_repo,
+        ctx.env,
+    )
+    variants.append(CommitVariant(ctx, "metawsm-hooks", ours_repo))
+    managers: list[tuple[str, Path | None, list[str]]] = [
+        ("prek", ctx.tools.prek, ["install", "-t", "pre-commit", "-t", "commit-msg"]),
+        ("pre-commit", ctx.tools.pre_commit, ["install", "-t", "pre-commit", "-t", "commit-msg"]),
+        ("lefthook", ctx.tools.lefthook, ["install"]),
+    ]
+    for name, tool, install in managers:
+        if tool is None:
+            ctx.notes.append(
+                f"commit-hooks: {name} is not installed, so it is left out"
+                " (pip install -e '.[bench]')."
+            )
+            continue
+        path = repo(name)
+        check_output([str(tool), *install], path, ctx.env)
+        variants.append(CommitVariant(ctx, name, path))
+    variants.append(CommitVariant(ctx, "git commit --no-verify", repo("no-verify"), verify=False))
+    for variant in variants[:-1]:
+        variant.blocks()
+    samples = measure(
+        [v.commit for v in variants],
+        rounds=ctx.profile.small_rounds,
+        warmups=ctx.profile.warmups,
+    )
+    for variant in variants:
+        assert_only_staged(variant.repo, ctx.env, 5)
+    ours = samples[0]
+    targets = {"prek": 0.75, "pre-commit": 0.25}
+    rows = []
+    for variant, base in zip(variants[1:], samples[1:], strict=True):
+        label = (
+            variant.name if variant.name.startswith("git") else f"git commit, {variant.name} hooks"
+        )
+        rows.append(Row("commit-hooks", label, targets.get(variant.name), ours, base))
+    # Every commit (warm-up and measured) and the three attempts in blocks(): the pre-commit stage
+    # passes the one with the bad message (commit-msg refuses it) and refuses the other two.
+    expected = len(ours) + ctx.profile.warmups + 3
+    recorded = count_hook_runs(ours_repo / ".metawsm" / "metawsm.db", "pre-commit")
+    if recorded != expected:
+        rows[0].failures.append(f"{recorded} pre-commit audit rows for {expected} runs")
+    return rows
+
+
+def python_pass(ctx: Context) -> Cmd:
+    return Cmd((str(ctx.tools.python), "-c", "pass"), ctx.tmp)
+
+
+def scenario_hook_process(ctx: Context) -> list[Row]:
+    ctx.log("hook-process: one pre-commit and one commit-msg process on the small repository")
+    repo = commit_repo(ctx.tmp / "process", ctx.env, files=100, staged=5, policy=POLICY_DEFAULT)
+    ctx.verify(ctx.ours_pre_commit(repo), changed=5)
+    message = repo / ".git" / "COMMIT_EDITMSG"
+    message.write_text(COMMIT_MESSAGE + "\n")
+    commit_msg = Cmd((str(ctx.tools.hooks), "run", "commit-msg", str(message)), repo)
+    pre_commit = ctx.ours_pre_commit(repo)
+    ours_pre, ours_msg, bare = measure(
+        [ctx.timed(pre_commit), ctx.timed(commit_msg), ctx.timed(python_pass(ctx))],
+        rounds=ctx.profile.small_rounds,
+        warmups=ctx.profile.warmups,
+    )
+    if message.read_text() != COMMIT_MESSAGE + "\n":
+        raise BenchError(f"commit-msg changed a message that already names the ticket: {message}")
+    return [
+        Row(
+            "hook-process: run pre-commit",
+            "python -c pass",
+            3.0,
+            ours_pre,
+            bare,
+            rss_target_mib=RSS_TARGET_MIB,
+            peak_rss_kib=ctx.peak_rss(pre_commit),
+        ),
+        Row(
+            "hook-process: run commit-msg",
+            "python -c pass",
+            3.0,
+            ours_msg,
+            bare,
+            rss_target_mib=RSS_TARGET_MIB,
+            peak_rss_kib=ctx.peak_rss(commit_msg),
+        ),
+    ]
+
+
+def tool_call(command: str, cwd: Path) -> bytes:
+    """A PreToolUse hook's input as Claude Code sends it for its Bash tool."""
+    call = {
+        "session_id": "bench",
+        "transcript_path": "/dev/null",
+        "cwd": str(cwd),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": command, "description": "bench"},
+    }
+    return json.dumps(call).encode()
+
+
+def scenario_agent_guard(ctx: Context) -> list[Row]:
+    ctx.log("agent-guard: the PreToolUse guard on a non-git and a git shell command")
+    guard = (str(ctx.tools.hooks), *AGENT_GUARD_ARGS)
+    probe = subprocess.run(
+        [*guard, "--help"], env=ctx.env, cwd=ctx.tmp, capture_output=True, check=False
+    )
+    if probe.returncode != 0:
+        ctx.notes.append(
+            f"agent-guard: skipped, this installation has no `metawsm-hooks"
+            f" {' '.join(AGENT_GUARD_ARGS)}` command."
+        )
+        return []
+    repo = commit_repo(ctx.tmp / "agent", ctx.env, files=100, staged=5, policy=POLICY_DEFAULT)
+    other = Cmd(guard, repo, tool_call("ls -la src", repo))
+    git = Cmd(guard, repo, tool_call(f"git commit -m '{COMMIT_MESSAGE}'", repo))
+    denied = Cmd(guard, repo, tool_call("git commit --no-verify -m x", repo))
+    for cmd, expected in ((other, 0), (git, 0), (denied, 2)):
+        code = subprocess.run(
+            cmd.argv, cwd=cmd.cwd, env=ctx.env, input=cmd.stdin, capture_output=True, check=False
+        ).returncode
+        if code != expected:
+            raise BenchError(
+                f"the agent guard exited {code}, not {expected}, for {cmd.stdin.decode()}"
+            )
+    ours_other, ours_git, bare = measure(
+        [ctx.timed(other), ctx.timed(git), ctx.timed(python_pass(ctx))],
+        rounds=ctx.profile.small_rounds,
+        warmups=ctx.profile.warmups,
+    )
+    return [
+        Row(
+            "agent-guard: `ls -la src`",
+            "python -c pass",
+            3.0,
+            ours_other,
+            bare,
+            rss_target_mib=RSS_TARGET_MIB,
+            peak_rss_kib=ctx.peak_rss(other),
+        ),
+        Row(
+            "agent-guard: `git commit -m …`",
+            "python -c pass",
+            None,
+            ours_git,
+            bare,
+            rss_target_mib=RSS_TARGET_MIB,
+            peak_rss_kib=ctx.peak_rss(git),
+        ),
+    ]
+
+
 def scenario_commit_large(ctx: Context) -> list[Row]:
     ctx.log("commit-large: building a 100,000-file repository with 5,000 staged changes")
     start = time.perf_counter()
@@ -675,7 +1098,7 @@ def scenario_commit_large(ctx: Context) -> list[Row]:
         Row(
             "commit-large",
             "git diff --cached --name-only -z",
-            2.0,
+            1.5,
             ours,
             diff,
             rss_target_mib=RSS_TARGET_MIB,
@@ -717,7 +1140,7 @@ def scenario_push_10k(ctx: Context) -> list[Row]:
         Row(
             "push-10k",
             "git log --name-only --format= A..B",
-            1.5,
+            1.3,
             ours,
             base,
             rss_target_mib=RSS_TARGET_MIB,
@@ -750,11 +1173,15 @@ def scenario_push_cached_tests(ctx: Context) -> list[Row]:
     return [row]
 
 
-def count_hook_runs(db: Path) -> int:
+def count_hook_runs(db: Path, stage: str | None = None) -> int:
     if not db.exists():
         return 0
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        (count,) = conn.execute("SELECT count(*) FROM hook_runs").fetchone()
+    query = "SELECT count(*) FROM hook_runs" + ("" if stage is None else " WHERE stage = ?")
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        (count,) = conn.execute(query, () if stage is None else (stage,)).fetchone()
+    finally:
+        conn.close()
     return int(count)
 
 
@@ -764,7 +1191,7 @@ def scenario_store_50(ctx: Context) -> list[Row]:
     ctx.verify(ctx.ours_pre_commit(repo), changed=5)
     stores = ctx.tmp / "stores"
     stores.mkdir()
-    row = Row("store-50", "50 x python -c 'import sqlite3'", 3.0, [], [])
+    row = Row("store-50", "50 x python -c 'import sqlite3'", 2.0, [], [])
     counter = iter(range(1_000_000))
 
     def ours() -> Sample:
@@ -799,6 +1226,9 @@ def scenario_validate(ctx: Context) -> list[Row]:
 
 
 SCENARIOS: dict[str, Callable[[Context], list[Row]]] = {
+    "commit-hooks": scenario_commit_hooks,
+    "hook-process": scenario_hook_process,
+    "agent-guard": scenario_agent_guard,
     "commit-small": scenario_commit_small,
     "commit-large": scenario_commit_large,
     "push-10k": scenario_push_10k,
@@ -884,6 +1314,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only", action="append", choices=sorted(SCENARIOS), help="run only these scenarios"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--editable",
+        action="store_true",
+        help="measure the project's virtualenv as it is (an editable install) instead of a wheel",
+    )
     args = parser.parse_args(argv)
     profile = QUICK if args.quick else FULL
 
@@ -896,6 +1331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     rows: list[Row] = []
     try:
+        if not args.editable:
+            tools = installed_copy(tmp, tools, log)
         env = isolated_env(tmp, tools)
         ctx = Context(tmp=tmp, env=env, tools=tools, profile=profile, log=log)
         machine = machine_line(tools, env)
