@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import cli, commit_all, git, output, write, write_policy
+
+from testing.util import cli, commit_all, git, output, write, write_policy
 
 STANDIN = str(Path(__file__).resolve().parents[1] / "examples" / "operator-standin")
 

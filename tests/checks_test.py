@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +27,7 @@ from metawsm_hooks.checks import (
 from metawsm_hooks.checks.forbidden_files import compile_patterns
 from metawsm_hooks.git import Change, Repository
 from metawsm_hooks.policy import Policy, default_policy, go_trim
+from testing.util import commit_all, git, write
 
 # --- helpers -------------------------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import cli, git, write
+
+from testing.util import cli, git, write
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "policy.example.json"
 

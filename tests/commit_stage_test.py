@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import cli, commit_all, git, output, write, write_policy
+
+from testing.util import cli, commit_all, git, output, write, write_policy
 
 
 def commit(repo: Path, *args: str, message: str = "ABC-1: change") -> tuple[int, str]:

@@ -5,10 +5,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, write
 
 from metawsm_hooks.errors import FatalError
 from metawsm_hooks.git import Change, HeadState, Repository, clean_environment
+from testing.util import commit_all, git, write
 
 # Names that must survive the trip through git and back: spaces, a newline, Unicode, and bytes
 # that are not UTF-8 (os.fsdecode turns those into surrogates).

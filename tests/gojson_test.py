@@ -7,11 +7,11 @@ import math
 from typing import Any
 
 import pytest
-from conftest import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 
 from metawsm_hooks import gojson
+from testing.util import FUZZ
 
 
 def to_python(node: gojson.Node) -> Any:

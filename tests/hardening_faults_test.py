@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CLI, cli, commit_all, git, output, write, write_policy
+
+from testing.util import CLI, cli, commit_all, git, output, write, write_policy
 
 BRANCH = "abc-1/repo/run-1"
 ZERO = "0" * 40

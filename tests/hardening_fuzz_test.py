@@ -14,7 +14,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FUZZ, cli, git, output, write, write_policy
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
@@ -28,6 +27,7 @@ from metawsm_hooks.commit_message import (
 )
 from metawsm_hooks.errors import EXIT_USAGE, FatalError
 from metawsm_hooks.stages.push import PushedRef, parse_pre_push, parse_pre_receive
+from testing.util import FUZZ, cli, git, output, write, write_policy
 
 HEX = "0123456789abcdef"
 ZERO40 = "0" * 40

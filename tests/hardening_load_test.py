@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from conftest import CLI, commit_all, git, write, write_policy
+from testing.util import CLI, commit_all, git, write, write_policy
 
 WORKTREES = 25
 COMMITS_PER_WORKTREE = 1

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from conftest import cli, commit_all, git, output, write, write_policy
 
 from metawsm_hooks.checks import quote_path
+from testing.util import cli, commit_all, git, output, write, write_policy
 
 BRANCH = "abc-1/repo/run-1"
 LONG_DIR = "/".join(c * 200 for c in "abcd")  # four 200-byte segments

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import BIN, CLI, IDENTITY
+
+from testing.util import BIN, CLI, IDENTITY
 
 Arg = str | bytes
 ZERO = "0" * 40

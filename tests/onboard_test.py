@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, write
 
 from metawsm_hooks.errors import FatalError
 from metawsm_hooks.git import Repository
@@ -29,6 +28,7 @@ from metawsm_hooks.onboard import (
     install,
     uninstall,
 )
+from testing.util import commit_all, git, write
 
 PROJECT = Path(__file__).resolve().parent.parent
 

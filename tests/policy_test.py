@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -37,6 +36,7 @@ from metawsm_hooks.policy import (
     load_policy_path,
     runtime_entries,
 )
+from testing.util import FUZZ
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "policy.example.json"

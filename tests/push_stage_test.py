@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import CLI, cli, commit_all, git, output, write, write_policy
+
+from testing.util import CLI, cli, commit_all, git, output, write, write_policy
 
 BRANCH = "abc-1/repo/run-1"
 
