@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from metawsm_hooks.cli import main
+from metawsm_hooks.main import main
 
 raise SystemExit(main())

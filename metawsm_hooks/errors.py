@@ -1,4 +1,4 @@
-"""The one error type the tool raises on purpose, mapped to an exit code once in ``cli.main``."""
+"""The one error type the tool raises on purpose, mapped to an exit code once in ``main.main``."""
 
 from __future__ import annotations
 

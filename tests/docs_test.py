@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from metawsm_hooks.cli import HOOK_TYPES, build_parser
+from metawsm_hooks.main import HOOK_TYPES, build_parser
 from metawsm_hooks.policy import HooksSettings
 
 ROOT = Path(__file__).resolve().parents[1]

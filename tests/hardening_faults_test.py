@@ -250,7 +250,7 @@ SHORT_TIMEOUT_CLI = """\
 import sys
 from metawsm_hooks.store import Store
 Store.open.__func__.__kwdefaults__["busy_timeout"] = 0.3
-from metawsm_hooks.cli import main
+from metawsm_hooks.main import main
 raise SystemExit(main(sys.argv[1:]))
 """
 

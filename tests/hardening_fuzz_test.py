@@ -26,7 +26,7 @@ from metawsm_hooks.commit_message import (
     with_ticket,
 )
 from metawsm_hooks.errors import EXIT_USAGE, FatalError
-from metawsm_hooks.stages.push import PushedRef, parse_pre_push, parse_pre_receive
+from metawsm_hooks.stages.push_input import PushedRef, parse_pre_push, parse_pre_receive
 from testing.util import FUZZ, cli, git, output, write, write_policy
 
 HEX = "0123456789abcdef"

@@ -11,20 +11,22 @@ import pytest
 
 from metawsm_hooks.errors import FatalError
 from metawsm_hooks.git import Repository
-from metawsm_hooks.onboard import (
-    CHAINED_SUFFIX,
-    DEFAULT_HOOK_TYPES,
-    HOOK_TYPES,
-    STORE_EXCLUDE,
+from metawsm_hooks.onboard.doctor import (
     check_hooks,
     check_identity,
     check_operator_command,
     check_store,
+)
+from metawsm_hooks.onboard.init import init_policy
+from metawsm_hooks.onboard.scripts import (
+    CHAINED_SUFFIX,
+    DEFAULT_HOOK_TYPES,
+    HOOK_TYPES,
+    STORE_EXCLUDE,
     default_command,
     exclude_store,
     hook_script,
     hook_status,
-    init_policy,
     install,
     uninstall,
 )
@@ -697,7 +699,7 @@ def test_check_store(tmp_path: Path) -> None:
 
 def test_doctor_reports_every_area(repo: Path) -> None:
     pytest.importorskip("metawsm_hooks.policy")
-    from metawsm_hooks.onboard import doctor
+    from metawsm_hooks.onboard.doctor import doctor
 
     write(repo, ".metawsm/policy.json", '{"version": 0, "operator": {"llm": {"mode": "off"}}}\n')
     hooks = Repository.discover(repo).hooks_dir()

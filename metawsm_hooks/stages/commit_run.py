@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from metawsm_hooks.errors import EXIT_PASS
 from metawsm_hooks.output import Output
-from metawsm_hooks.stages import StageOptions
 from metawsm_hooks.stages.common import (
     Verdict,
     actor_of,
@@ -26,6 +25,7 @@ from metawsm_hooks.stages.common import (
     show_verdict,
     skipped_checks,
 )
+from metawsm_hooks.stages.options import StageOptions
 
 if TYPE_CHECKING:
     from metawsm_hooks.checks import Report

@@ -26,7 +26,7 @@ from metawsm_hooks.policy import (
     load_policy_path,
     named_policy_path,
 )
-from metawsm_hooks.stages import StageOptions
+from metawsm_hooks.stages.options import StageOptions
 
 if TYPE_CHECKING:
     from metawsm_hooks.checks import Report

@@ -8,85 +8,24 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING
 
-from metawsm_hooks.errors import EXIT_USAGE, FatalError
+from metawsm_hooks.errors import FatalError
+from metawsm_hooks.stages.push_input import (
+    BRANCH_PREFIX,
+    Destination,
+    PushedRef,
+    parse_pre_push,
+    parse_pre_receive,
+    push_range,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from metawsm_hooks.git import Repository
     from metawsm_hooks.output import Output
-    from metawsm_hooks.stages import StageOptions
-
-BRANCH_PREFIX = "refs/heads/"
-TAG_PREFIX = "refs/tags/"
-
-
-class PushedRef(NamedTuple):
-    """One ref update: what the client sends, or what the server receives."""
-
-    local_ref: str
-    new: str | None  # None: the ref is being deleted
-    remote_ref: str
-    old: str | None  # None: the remote does not have the ref yet
-
-    @property
-    def label(self) -> str:
-        if self.local_ref and self.local_ref != self.remote_ref:
-            return f"{self.local_ref} -> {self.remote_ref}"
-        return self.remote_ref
-
-
-class Destination(NamedTuple):
-    remote_name: str
-    remote_url: str
-
-
-def _oid(value: str) -> str | None:
-    return None if set(value) <= {"0"} else value
-
-
-def _is_oid(value: str) -> bool:
-    return len(value) in (40, 64) and all(c in "0123456789abcdef" for c in value)
-
-
-def parse_pre_push(text: str) -> list[PushedRef]:
-    """git's pre-push stdin: ``<local ref> SP <local oid> SP <remote ref> SP <remote oid>``."""
-    refs = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = line.rsplit(" ", 3)
-        if len(parts) != 4 or not (_is_oid(parts[1]) and _is_oid(parts[3])):
-            raise FatalError(
-                f"pre-push: line {number} of the input is not '<local ref> <local oid> <remote ref>"
-                " <remote oid>'; run this stage from git's pre-push hook"
-            )
-        refs.append(
-            PushedRef(
-                local_ref=parts[0], new=_oid(parts[1]), remote_ref=parts[2], old=_oid(parts[3])
-            )
-        )
-    return refs
-
-
-def parse_pre_receive(text: str) -> list[PushedRef]:
-    """git's pre-receive stdin: ``<old oid> SP <new oid> SP <ref name>``."""
-    refs = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = line.split(" ", 2)
-        if len(parts) != 3 or not (_is_oid(parts[0]) and _is_oid(parts[1])) or not parts[2]:
-            raise FatalError(
-                f"pre-receive: line {number} of the input is not '<old oid> <new oid> <ref>';"
-                " run this stage from git's pre-receive hook"
-            )
-        refs.append(
-            PushedRef(local_ref="", new=_oid(parts[1]), remote_ref=parts[2], old=_oid(parts[0]))
-        )
-    return refs
+    from metawsm_hooks.stages.options import StageOptions
 
 
 def _read_stdin() -> str:
@@ -108,14 +47,6 @@ def _framework_refs(repo: Repository) -> list[PushedRef] | None:
     old = repo.resolve(from_ref) if from_ref else None
     local = os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "")
     return [PushedRef(local_ref=local, new=new, remote_ref=remote_branch, old=old)]
-
-
-def push_range(
-    ref: PushedRef, new: str, *, destination: Destination | None, server: bool
-) -> dict[str, Any]:
-    """What the remote lacks: on the server, the commits no existing ref has yet."""
-    remote = None if server or destination is None else destination.remote_name
-    return {"new": new, "old": ref.old, "remote": remote, "exclude_all_refs": server}
 
 
 def _prefetch(
@@ -211,20 +142,11 @@ def _enforce_all(
     server: bool,
     branch_override: str | None = None,
 ) -> int:
+    # Starts git on every pushed range (and the status); the policy, store and checks load
+    # meanwhile.
     _prefetch(repo, refs, destination, server=server)
     from metawsm_hooks.stages.push_run import enforce_all
 
     return enforce_all(
         stage, options, out, repo, refs, destination, server=server, branch_override=branch_override
     )
-
-
-STAGES = ("pre-push", "pre-receive")
-
-
-def run(stage: str, options: StageOptions, out: Output, args: Sequence[str]) -> int:
-    if stage == "pre-push":
-        return pre_push(options, out, args)
-    if stage == "pre-receive":
-        return pre_receive(options, out, args)
-    raise FatalError(f"unknown stage '{stage}'", exit_code=EXIT_USAGE)

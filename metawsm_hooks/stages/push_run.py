@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from metawsm_hooks import remote as remotes
 from metawsm_hooks.output import Output
 from metawsm_hooks.policy import Policy, PolicyResult, load_policy_path
-from metawsm_hooks.stages import StageOptions
 from metawsm_hooks.stages.common import (
     Verdict,
     actor_of,
@@ -30,7 +29,14 @@ from metawsm_hooks.stages.common import (
     show_verdict,
     skipped_checks,
 )
-from metawsm_hooks.stages.push import BRANCH_PREFIX, TAG_PREFIX, Destination, PushedRef, push_range
+from metawsm_hooks.stages.options import StageOptions
+from metawsm_hooks.stages.push_input import (
+    BRANCH_PREFIX,
+    TAG_PREFIX,
+    Destination,
+    PushedRef,
+    push_range,
+)
 
 if TYPE_CHECKING:
     from metawsm_hooks.checks import Report

@@ -1,4 +1,4 @@
-"""Command line: argparse → typed arguments → a command or stage → exit code."""
+"""The command line: argparse → typed values → one function of ``commands`` → exit code."""
 
 from __future__ import annotations
 
@@ -18,65 +18,6 @@ from metawsm_hooks.output import Output
 
 PR_STATES = ("open", "closed", "merged", "draft")
 HOOK_TYPES = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-push", "pre-receive")
-
-
-class Common(NamedTuple):
-    policy: Path | None = None
-    db: str | None = None
-    json: bool = False
-
-
-class ValidateArgs(NamedTuple):
-    paths: tuple[Path, ...]
-    strict: bool
-
-
-class RenderArgs(NamedTuple):
-    ticket: str
-    repo: str
-    run: str
-    template: str | None
-
-
-class CheckBranchArgs(NamedTuple):
-    name: str | None
-
-
-class RunArgs(NamedTuple):
-    stage: str
-    hook_args: tuple[str, ...]
-
-
-class CiArgs(NamedTuple):
-    base: str
-    head: str
-    branch: str | None
-
-
-class InstallArgs(NamedTuple):
-    hook_types: tuple[str, ...] = ()
-
-
-class InitArgs(NamedTuple):
-    force: bool = False
-
-
-class StatusArgs(NamedTuple):
-    ticket: str | None
-    limit: int
-
-
-class RecordArgs(NamedTuple):
-    url: str
-    number: int | None
-    state: str
-    branch: str | None
-
-
-class Command(NamedTuple):
-    name: str
-    common: Common
-    args: object = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -206,41 +147,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse(argv: Sequence[str]) -> Command:
-    argv = list(argv)
-    if argv[:1] == ["run"]:
-        # Hook arguments follow the stage verbatim; only our own flags are taken out of them.
-        # This is the path every hook takes, so the full parser is built only for --help.
-        return _parse_run(argv[1:])
-    ns = build_parser().parse_args(argv)
-    common = Common(
-        policy=getattr(ns, "policy", None),
-        db=getattr(ns, "db", None),
-        json=getattr(ns, "format", "human") == "json",
-    )
-    name: str = ns.command
-    if name == "validate":
-        return Command(name, common, ValidateArgs(paths=tuple(ns.paths), strict=ns.strict))
-    if name == "branch":
-        if ns.branch_command == "render":
-            return Command(
-                "branch render", common, RenderArgs(ns.ticket, ns.repo, ns.run, ns.template)
-            )
-        return Command("branch check", common, CheckBranchArgs(ns.name))
-    if name == "ci":
-        return Command(name, common, CiArgs(base=ns.base, head=ns.head, branch=ns.branch))
-    if name in ("init", "onboard"):
-        return Command(name, common, InitArgs(force=ns.force))
-    if name == "install":
-        return Command(name, common, InstallArgs(tuple(ns.hook_types or ())))
-    if name == "status":
-        return Command(name, common, StatusArgs(ticket=ns.ticket, limit=max(1, ns.limit)))
-    if name == "pr":
-        return Command("pr record", common, RecordArgs(ns.url, ns.number, ns.state, ns.branch))
-    return Command(name, common)
+class RunArgs(NamedTuple):
+    """``run STAGE ARGS...``: the stage, the hook's own arguments and our flags taken from them."""
+
+    stage: str
+    hook_args: tuple[str, ...]
+    policy: Path | None
+    db: str | None
+    json_mode: bool
 
 
-def _parse_run(rest: list[str]) -> Command:
+def parse_run(rest: Sequence[str]) -> RunArgs:
+    """The arguments after ``run``. Hook arguments follow the stage verbatim; only our own flags
+    (``--policy``, ``--db``, ``--format``) are taken out of them. This is the path every hook
+    takes, so the full parser is only built for ``--help``."""
     if not rest:
         # Not help and exit 0: a hook script that lost its stage would then let everything pass.
         raise FatalError(
@@ -273,21 +193,19 @@ def _parse_run(rest: list[str]) -> Command:
     fmt = values.get("--format", "human")
     if fmt not in ("human", "json"):
         raise FatalError(f"--format must be human or json, not '{fmt}'")
-    common = Common(
+    return RunArgs(
+        stage=stage,
+        hook_args=tuple(remaining),
         policy=Path(values["--policy"]) if "--policy" in values else None,
         db=values.get("--db"),
-        json=fmt == "json",
+        json_mode=fmt == "json",
     )
-    return Command("run", common, RunArgs(stage=stage, hook_args=tuple(remaining)))
 
 
-def _require_folder(command: Command) -> None:
-    """Every command but these works in the current folder: one deleted from under the shell
-    has no path, and would otherwise surface as an internal error."""
-    if command.name == "schema" or (
-        isinstance(command.args, RenderArgs) and command.args.template is not None
-    ):
-        return
+def _require_folder() -> None:
+    """Every command but ``schema`` and ``branch render --template`` works in the current folder:
+    one deleted from under the shell has no path, and would otherwise surface as an internal
+    error."""
     try:
         os.getcwd()
     except OSError as exc:
@@ -297,20 +215,73 @@ def _require_folder(command: Command) -> None:
         ) from exc
 
 
-def dispatch(command: Command, out: Output) -> int:
-    _require_folder(command)
-    if isinstance(command.args, RunArgs):
-        from metawsm_hooks.stages import StageOptions, run_stage
+def _dispatch(ns: argparse.Namespace, out: Output) -> int:
+    """The parsed arguments as typed values, handed to the command's function."""
+    policy: Path | None = getattr(ns, "policy", None)
+    db: str | None = getattr(ns, "db", None)
+    command: str = ns.command
+    if command == "schema":
+        from metawsm_hooks.commands.schema import schema
 
-        options = StageOptions(
-            policy_path=command.common.policy,
-            db_path=command.common.db,
-            json_mode=command.common.json,
+        return schema(out)
+    if command == "branch" and ns.branch_command == "render":
+        from metawsm_hooks.commands.branch import render
+
+        if ns.template is None:
+            _require_folder()
+        return render(
+            out, ticket=ns.ticket, repo=ns.repo, run=ns.run, template=ns.template, policy=policy
         )
-        return run_stage(command.args.stage, options, out, command.args.hook_args)
-    from metawsm_hooks import commands
+    _require_folder()
+    if command == "validate":
+        from metawsm_hooks.commands.validate import validate
 
-    return commands.run(command, out)
+        return validate(out, tuple(ns.paths), strict=ns.strict, policy=policy)
+    if command == "branch":
+        from metawsm_hooks.commands.branch import check
+
+        return check(out, ns.name, policy=policy)
+    if command == "ci":
+        from metawsm_hooks.commands.ci import ci
+
+        return ci(out, base=ns.base, head=ns.head, branch=ns.branch, policy=policy, db=db)
+    if command == "init":
+        from metawsm_hooks.commands.init import init
+
+        return init(out, force=ns.force)
+    if command == "install":
+        from metawsm_hooks.commands.install import install
+
+        return install(out, hook_types=tuple(ns.hook_types or ()))
+    if command == "uninstall":
+        from metawsm_hooks.commands.install import uninstall
+
+        return uninstall(out)
+    if command == "doctor":
+        from metawsm_hooks.commands.doctor import doctor
+
+        return doctor(out, policy=policy, db=db)
+    if command == "onboard":
+        from metawsm_hooks.commands.onboard import onboard
+
+        return onboard(out, force=ns.force, policy=policy, db=db)
+    if command == "status":
+        from metawsm_hooks.commands.status import status
+
+        return status(out, ticket=ns.ticket, limit=max(1, ns.limit), db=db)
+    if command == "pr":
+        from metawsm_hooks.commands.pr import record
+
+        return record(
+            out,
+            url=ns.url,
+            number=ns.number,
+            state=ns.state,
+            branch=ns.branch,
+            policy=policy,
+            db=db,
+        )
+    raise FatalError(f"unknown command '{command}'", exit_code=EXIT_USAGE)
 
 
 _signalled: list[int] = []
@@ -323,14 +294,23 @@ def _on_terminate(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns its exit code: 0 passed, 1 blocked, 2 usage or internal error,
+    128 + the signal when interrupted."""
     argv = list(sys.argv[1:] if argv is None else argv)
     wants_json = "--format=json" in argv or ("--format", "json") in itertools.pairwise(argv)
     out = Output(json_mode=wants_json)
     previous = signal.signal(signal.SIGTERM, _on_terminate)
     try:
-        command = parse(argv)
-        out = Output(json_mode=command.common.json)
-        return dispatch(command, out)
+        if argv[:1] == ["run"]:
+            hook = parse_run(argv[1:])
+            out = Output(json_mode=hook.json_mode)
+            _require_folder()
+            from metawsm_hooks.commands.run import run
+
+            return run(out, hook.stage, hook.hook_args, policy=hook.policy, db=hook.db)
+        ns = build_parser().parse_args(argv)
+        out = Output(json_mode=getattr(ns, "format", "human") == "json")
+        return _dispatch(ns, out)
     except FatalError as exc:
         out.error(exc.message)
         return exc.exit_code
@@ -353,3 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

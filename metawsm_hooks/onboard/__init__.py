@@ -1,0 +1,2 @@
+"""Onboarding a repository: the hook scripts (``scripts``), the default policy (``init``) and
+the setup checks (``doctor``)."""

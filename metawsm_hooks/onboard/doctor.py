@@ -1,0 +1,265 @@
+"""``doctor``'s checks: git, libgit2, the policy, the hooks, the store, the git identity and
+the operator command, each with how to fix it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from metawsm_hooks.errors import FatalError
+from metawsm_hooks.onboard.scripts import (
+    CHAINED_SUFFIX,
+    DEFAULT_HOOK_TYPES,
+    PRE_COMMIT_FRAMEWORK_MARK,
+    hook_status,
+    is_executable,
+    is_ours,
+    read_head,
+)
+
+if TYPE_CHECKING:
+    from metawsm_hooks.policy import PolicyResult
+
+
+@dataclass(frozen=True)
+class DoctorCheck:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+
+
+def check_git() -> DoctorCheck:
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        return DoctorCheck("git", False, "git is not on PATH", "install git and put it on PATH")
+    proc = subprocess.run([git, "--version"], capture_output=True, check=False)
+    version = proc.stdout.decode(errors="replace").strip()
+    if proc.returncode != 0 or not version:
+        return DoctorCheck("git", False, f"{git} --version failed", "reinstall git")
+    return DoctorCheck("git", True, f"{version} ({git})")
+
+
+def check_libgit2() -> DoctorCheck:
+    from metawsm_hooks.git import libgit2_version
+
+    found = libgit2_version()
+    if found is None:
+        return DoctorCheck(
+            "libgit2",
+            False,
+            "pygit2 cannot be loaded",
+            "reinstall it where metawsm-hooks runs from: pip install --force-reinstall pygit2",
+        )
+    return DoctorCheck("libgit2", True, found)
+
+
+def check_hooks(
+    hooks_dir: Path, *, hook_types: Sequence[str] = DEFAULT_HOOK_TYPES, root: Path | None = None
+) -> list[DoctorCheck]:
+    """One check per hook type: is our script installed in ``hooks_dir`` and runnable.
+
+    ``root`` (the worktree root) lets a pre-commit framework hook count as installed when
+    ``.pre-commit-config.yaml`` there lists the matching ``metawsm-<hook type>`` hook.
+    """
+    checks = []
+    for hook_type in hook_types:
+        hook = hooks_dir / hook_type
+        name = f"hook {hook_type}"
+        status = hook_status(hooks_dir, hook_type)
+        if status == "missing":
+            checks.append(
+                DoctorCheck(name, False, f"{hook} is missing", "run: metawsm-hooks install")
+            )
+        elif status == "foreign":
+            legacy = hooks_dir / f"{hook_type}.legacy"
+            if PRE_COMMIT_FRAMEWORK_MARK in (read_head(hook) or b"") and is_ours(legacy):
+                checks.append(
+                    DoctorCheck(
+                        name, True, f"{hook} is the pre-commit framework's, which runs {legacy}"
+                    )
+                )
+            elif _runs_through_pre_commit(hook, hook_type, root):
+                checks.append(
+                    DoctorCheck(
+                        name,
+                        True,
+                        f"{hook} is the pre-commit framework's, which runs metawsm-{hook_type}",
+                    )
+                )
+            else:
+                checks.append(
+                    DoctorCheck(
+                        name,
+                        False,
+                        f"{hook} is not a metawsm-hooks script",
+                        "run: metawsm-hooks install (the existing hook is kept and runs first)",
+                    )
+                )
+        elif not is_executable(hook):
+            checks.append(
+                DoctorCheck(
+                    name,
+                    False,
+                    f"{hook} is not executable, so git skips it",
+                    f"run: chmod +x {hook}",
+                )
+            )
+        elif status == "chained":
+            checks.append(
+                DoctorCheck(name, True, f"{hook} installed; runs {hook_type}{CHAINED_SUFFIX} first")
+            )
+        else:
+            checks.append(DoctorCheck(name, True, f"{hook} installed"))
+    return checks
+
+
+def _runs_through_pre_commit(hook: Path, hook_type: str, root: Path | None) -> bool:
+    head = read_head(hook)
+    if root is None or head is None or PRE_COMMIT_FRAMEWORK_MARK not in head:
+        return False
+    try:
+        config = (root / ".pre-commit-config.yaml").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    pattern = rf"(?m)^\s*(-\s*)?id:\s*['\"]?metawsm-{re.escape(hook_type)}['\"]?\s*(#.*)?$"
+    return re.search(pattern, config) is not None
+
+
+def check_identity(cwd: Path) -> DoctorCheck:
+    """The identity git records on commits (and the store records as the actor)."""
+    import subprocess
+
+    # useConfigOnly: an identity git would have to guess from the host does not count.
+    proc = subprocess.run(
+        ["git", "-c", "user.useConfigOnly=true", "var", "GIT_AUTHOR_IDENT"],
+        cwd=cwd,
+        capture_output=True,
+        check=False,
+    )
+    fix = (
+        'run: git config --global user.name "Your Name"'
+        " && git config --global user.email you@example.com"
+    )
+    if proc.returncode != 0:
+        return DoctorCheck("git identity", False, "user.name or user.email is not set", fix)
+    # "Name <email> 1700000000 +0000": drop the timestamp.
+    ident = proc.stdout.decode(errors="replace").strip().rsplit(" ", 2)[0]
+    return DoctorCheck("git identity", True, ident)
+
+
+def check_store(db_path: Path) -> DoctorCheck:
+    """Open the store when it exists; otherwise make sure it can be created."""
+    if not db_path.exists():
+        parent = db_path.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if os.access(parent, os.W_OK | os.X_OK):
+            return DoctorCheck("store", True, f"{db_path} will be created on first use")
+        return DoctorCheck(
+            "store",
+            False,
+            f"{db_path} cannot be created: {parent} is not writable",
+            "make that folder writable, or point --db / METAWSM_DB at a writable file",
+        )
+    from metawsm_hooks.store import Store
+
+    try:
+        with Store.open(db_path):
+            pass
+    except FatalError as exc:
+        return DoctorCheck("store", False, f"{db_path} cannot be opened", exc.message)
+    return DoctorCheck("store", True, f"{db_path} opens and is writable")
+
+
+def doctor(
+    *,
+    cwd: Path,
+    hooks_dir: Path,
+    policy_path: Path | None,
+    db_path: Path | None,
+    root: Path | None = None,
+    hook_types: Sequence[str] = DEFAULT_HOOK_TYPES,
+) -> list[DoctorCheck]:
+    """Check git, libgit2, the policy, the hooks, the store, the git identity and the
+    operator command; each failed check says how to fix it.
+
+    ``policy_path`` None means the repository has no policy of its own (a bare repository);
+    ``db_path`` None skips the store check.
+    """
+    from metawsm_hooks.policy import default_policy, load_policy_path
+
+    checks = [check_git(), check_libgit2()]
+    policy = None
+    if policy_path is None:
+        policy = default_policy()
+        checks.append(
+            DoctorCheck("policy", True, "no policy file: each push is checked with its own policy")
+        )
+    else:
+        result = load_policy_path(policy_path, strict=False, missing_ok=True)
+        policy = result.policy if result.valid else None
+        checks.append(_policy_check(policy_path, result))
+    checks += check_hooks(hooks_dir, hook_types=hook_types, root=root)
+    if db_path is not None:
+        checks.append(check_store(db_path))
+    checks.append(check_identity(cwd))
+    if policy is None:
+        checks.append(
+            DoctorCheck("operator command", True, "not checked until the policy is valid")
+        )
+    else:
+        llm = policy.operator.llm
+        checks.append(check_operator_command(llm.effective_mode(), llm.command))
+    return checks
+
+
+def _policy_check(policy_path: Path, result: PolicyResult) -> DoctorCheck:
+    if not result.valid:
+        first = result.errors[0]
+        where = f"{first.path}: " if first.path else ""
+        count = len(result.errors)
+        return DoctorCheck(
+            "policy",
+            False,
+            f"{policy_path}: {count} error{'s' if count != 1 else ''}"
+            f" (first: {where}{first.message})",
+            f"run: metawsm-hooks validate {policy_path}",
+        )
+    if result.defaults_used:
+        return DoctorCheck(
+            "policy",
+            True,
+            f"{policy_path} does not exist, so metawsm's defaults apply"
+            " (metawsm-hooks init writes them out)",
+        )
+    return DoctorCheck("policy", True, f"{policy_path} is valid")
+
+
+def check_operator_command(mode: str, command: str) -> DoctorCheck:
+    """With ``operator.llm.mode`` other than off, the command's first word must be on PATH."""
+    if mode == "off":
+        return DoctorCheck("operator command", True, "operator.llm.mode is off")
+    words = command.split()
+    program = words[0] if words else ""
+    found = shutil.which(program) if program else None
+    if found is None:
+        return DoctorCheck(
+            "operator command",
+            False,
+            f"operator.llm.command {program!r} is not on PATH (mode {mode}),"
+            " so failures get no operator suggestion",
+            f"install {program or 'the operator command'} and put it on PATH,"
+            " or set operator.llm.mode to off",
+        )
+    return DoctorCheck("operator command", True, f"{found} (mode {mode})")
