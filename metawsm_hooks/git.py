@@ -654,6 +654,24 @@ class Repository:
         out = self._git("config", "--get", key, ok=(0, 1))
         return os.fsdecode(out.rstrip(b"\n")) if out else None
 
+    def config_values(self, *keys: str) -> dict[str, str]:
+        """The values of ``keys`` (lower-case ``section.name``), in one git call; a key that is
+        not set is absent; a key set twice gives its last value, as git reads it."""
+        pattern = "^(" + "|".join(key.replace(".", "\\.") for key in keys) + ")$"
+        out = self._git("config", "-z", "--get-regexp", pattern, ok=(0, 1))
+        values = {}
+        for item in out.split(b"\0"):
+            key, _, value = item.partition(b"\n")
+            if key:
+                values[os.fsdecode(key)] = os.fsdecode(value)
+        return values
+
+    def commit_message(self, rev: str) -> str | None:
+        """The message of commit ``rev`` as stored, None when there is no such commit."""
+        out = self._git("cat-file", "commit", rev, ok=None)
+        _, sep, message = out.partition(b"\n\n")
+        return message.decode("utf-8", "surrogateescape") if sep else None
+
     def identity(self) -> str:
         """``Name <email>`` as git would write it as a commit's author, '' when unset."""
         out = self._git("var", "GIT_AUTHOR_IDENT", ok=None)

@@ -19,11 +19,14 @@ from hypothesis import strategies as st
 
 from metawsm_hooks.branch import sanitize_token
 from metawsm_hooks.commit_message import (
+    CLEANUP_MODES,
+    Reading,
     display_ticket,
     is_generated,
     mentions_ticket,
     subject,
     with_ticket,
+    without_prefill,
 )
 from metawsm_hooks.errors import EXIT_USAGE, FatalError
 from metawsm_hooks.stages.push_input import PushedRef, parse_pre_push, parse_pre_receive
@@ -164,55 +167,87 @@ tickets = st.text(
     max_size=20,
 ).map(sanitize_token)
 comment_chars = st.sampled_from(["#", ";", "%", "//"])
+readings = st.builds(
+    Reading, cleanup=st.sampled_from(CLEANUP_MODES), comment=comment_chars, edited=st.booleans()
+)
+GIT_SPACE = " \t\n\r"
+CUT_LINE = " ------------------------ >8 ------------------------"
 
 
-def blank_or_comment(line: str, comment: str) -> bool:
-    return not line.strip() or line.startswith(comment)
+def subject_index(lines: list[str], how: Reading) -> int | None:
+    """git's reading, written out plainly: lines end at \n only; comments exist only in strip
+    mode; an edited message ends at the scissors line in strip and scissors modes."""
+    for index, line in enumerate(lines):
+        if how.cleanup == "verbatim":
+            if line.strip(GIT_SPACE):
+                return index
+            continue
+        if how.edited and how.cleanup in ("strip", "scissors") and line == how.comment + CUT_LINE:
+            return None
+        if how.cleanup == "strip" and line.startswith(how.comment):
+            continue
+        if line.strip(GIT_SPACE):
+            return index
+    return None
 
 
 @FUZZ
-@given(message=messages, ticket=tickets, comment=comment_chars)
-@example(message="\n\n  Fix it\r\nbody\xff\n", ticket="abc-1", comment="#")
-@example(message="# only\n#comments\n", ticket="abc-1", comment="#")
-@example(message="\u2028Fix", ticket="abc-1", comment="#")
-def test_with_ticket_changes_only_the_subject_line(message: str, ticket: str, comment: str) -> None:
-    result = with_ticket(message, ticket, comment_char=comment)
+@given(message=messages, ticket=tickets, how=readings)
+@example(message="\n\n  Fix it\r\nbody\xff\n", ticket="abc-1", how=Reading("strip", "#", True))
+@example(message="# only\n#comments\n", ticket="abc-1", how=Reading("strip", "#", True))
+@example(message="\u2028Fix", ticket="abc-1", how=Reading("strip", "#", True))
+@example(message="#\x850", ticket="abc-1", how=Reading("strip", "#", True))
+@example(message="#\x850", ticket="abc-1", how=Reading("whitespace", "#", False))
+def test_with_ticket_changes_only_the_subject_line(message: str, ticket: str, how: Reading) -> None:
+    result = with_ticket(message, ticket, how)
     prefix = f"{display_ticket(ticket)}: "
-    lines = message.splitlines(keepends=True)
-    head = 0
-    while head < len(lines) and blank_or_comment(lines[head], comment):
-        head += 1
-    if head == len(lines):  # no subject: prefilled, the rest kept
-        assert result == prefix + message
+    lines = message.split("\n")
+    head = subject_index(lines, how)
+    if head is None:  # no subject: prefilled on a line of its own, the rest kept
+        assert result.endswith(message)
+        assert result in (prefix + message, prefix + "\n" + message)
         return
-    before = "".join(lines[:head])
-    # Everything before the subject, the subject without its indentation, and every byte after.
-    assert result == before + prefix + message[len(before) :].lstrip()
-    assert result.encode("utf-8", "surrogateescape").endswith(
-        message[len(before) :].lstrip().encode("utf-8", "surrogateescape")
-    )
+    # Everything but the subject line kept; the subject without its indentation, prefixed.
+    expected = [*lines[:head], prefix + lines[head].lstrip(GIT_SPACE), *lines[head + 1 :]]
+    assert result.split("\n") == expected
 
 
 @FUZZ
-@given(message=messages, ticket=st.text(max_size=20), comment=st.text(max_size=2))
-def test_message_helpers_never_raise(message: str, ticket: str, comment: str) -> None:
-    found = subject(message, comment_char=comment)
+@given(message=messages, ticket=st.text(max_size=20), how=readings)
+def test_message_helpers_never_raise(message: str, ticket: str, how: Reading) -> None:
+    found = subject(message, how)
     assert "\n" not in found
-    assert isinstance(is_generated(message, comment_char=comment), bool)
-    assert isinstance(mentions_ticket(message, ticket, comment_char=comment), bool)
-    assert isinstance(with_ticket(message, ticket or "x", comment_char=comment), str)
+    assert isinstance(is_generated(message, how), bool)
+    assert isinstance(mentions_ticket(message, ticket, how), bool)
+    assert isinstance(with_ticket(message, ticket or "x", how), str)
+    assert isinstance(without_prefill(message, ticket or "x", how), (str, type(None)))
 
 
 @FUZZ
-@given(message=messages, ticket=tickets)
-@example(message="Fix it", ticket="straße-1")  # upper case is longer: STRASSE-1
-@example(message="Fix it", ticket="ﬁx-1")  # a ligature: FIX-1
-def test_a_prefixed_message_mentions_its_ticket(message: str, ticket: str) -> None:
+@given(message=messages, ticket=tickets, how=readings)
+@example(message="Fix it", ticket="straße-1", how=Reading("strip", "#", True))  # STRASSE-1
+@example(message="Fix it", ticket="ﬁx-1", how=Reading("strip", "#", True))  # a ligature: FIX-1
+@example(message="#\x850", ticket="abc-1", how=Reading("whitespace", "#", False))
+def test_a_prefixed_message_mentions_its_ticket(message: str, ticket: str, how: Reading) -> None:
     """So the commit-msg stage never prefixes twice."""
-    assume(subject(message))
-    result = with_ticket(message, ticket)
-    assert subject(result).startswith(display_ticket(ticket) + ": ")
-    assert mentions_ticket(result, ticket)
+    assume(subject(message, how))
+    result = with_ticket(message, ticket, how)
+    assert subject(result, how).startswith(display_ticket(ticket) + ": ")
+    assert mentions_ticket(result, ticket, how)
+
+
+@FUZZ
+@given(message=messages, ticket=tickets, how=readings)
+def test_a_taken_out_prefill_leaves_an_empty_message(
+    message: str, ticket: str, how: Reading
+) -> None:
+    """A prefill the user wrote nothing after is taken out, so git still aborts the commit."""
+    assume(not subject(message, how))
+    prefilled = with_ticket(message, ticket, how)
+    restored = without_prefill(prefilled, ticket, how)
+    if how.cleanup != "verbatim":
+        assert restored is not None
+        assert not subject(restored, how)
 
 
 # --- the same through a real commit --------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from metawsm_hooks import commit_message
 from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, FatalError
@@ -14,7 +14,7 @@ from metawsm_hooks.stages.options import index_file_of
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from metawsm_hooks.git import Repository, TreeSource
+    from metawsm_hooks.git import Repository
     from metawsm_hooks.output import Output
     from metawsm_hooks.stages.options import StageOptions
 
@@ -25,44 +25,76 @@ def _message_file(args: Sequence[str], stage: str) -> Path:
     return Path(args[0])
 
 
-def _ticket_for(options: StageOptions) -> tuple[str | None, str, str]:
-    """The branch's ticket (None when there is none), the commit_message mode and comment char."""
-    from metawsm_hooks.git import Repository
+class _MessageContext(NamedTuple):
+    """What a message stage needs to know besides the message: the branch's ticket (None when
+    there is none), ``hooks.commit_message``, and the git settings that decide how git reads
+    the message (``commit.cleanup``, ``core.commentChar``, ``commit.template``)."""
 
-    repo = Repository.discover(options.cwd)
-    try:
-        # Starts git on the staged changes (the policy may be staged too); the policy and the
-        # branch rules load meanwhile.
-        source = repo.index_source(index_file=index_file_of(options))
-        return _message_settings(repo, source, options)
-    finally:
-        repo.close()
+    ticket: str | None
+    mode: str
+    config: dict[str, str]
+    repo: Repository
 
 
-def _message_settings(
-    repo: Repository, source: TreeSource, options: StageOptions
-) -> tuple[str | None, str, str]:
+_MESSAGE_CONFIG = ("commit.cleanup", "core.commentchar", "commit.template")
+
+
+def _message_context(options: StageOptions) -> _MessageContext:
     from metawsm_hooks.branch import BranchMatch, parse_branch
+    from metawsm_hooks.git import Repository
     from metawsm_hooks.stages.common import enforceable, load_stage_policy
 
+    repo = Repository.discover(options.cwd)
+    # Starts git on the staged changes (the policy may be staged too); the policy and the
+    # branch rules load meanwhile.
+    source = repo.index_source(index_file=index_file_of(options))
     result = load_stage_policy(options, source, where="index")
-    comment = repo.config_value("core.commentChar") or "#"
-    if comment in ("auto", ""):
-        comment = "#"
     policy = enforceable(result)
     if policy is None:
         # pre-commit already reported the policy problems; the message stage adds nothing.
-        return None, "off", comment
+        return _MessageContext(None, "off", {}, repo)
     mode = policy.hooks.commit_message
     if policy.git_pr.effective_mode() == "off" or mode == "off":
-        return None, "off", comment
+        return _MessageContext(None, "off", {}, repo)
     head = repo.head()
-    if head.detached or head.branch is None:
-        return None, mode, comment
-    found = parse_branch(policy.git_pr.branch_template, head.branch)
-    if isinstance(found, BranchMatch) and found.ticket:
-        return found.ticket, mode, comment
-    return None, mode, comment
+    ticket = None
+    if not head.detached and head.branch is not None:
+        found = parse_branch(policy.git_pr.branch_template, head.branch)
+        if isinstance(found, BranchMatch) and found.ticket:
+            ticket = found.ticket
+    config = repo.config_values(*_MESSAGE_CONFIG) if ticket else {}
+    return _MessageContext(ticket, mode, config, repo)
+
+
+def _reading(context: _MessageContext, message: str) -> commit_message.Reading:
+    # git sets GIT_EDITOR=: for the commit hooks when no editor will run (builtin/commit.c).
+    return commit_message.reading(
+        cleanup_config=context.config.get("commit.cleanup"),
+        comment_config=context.config.get("core.commentchar"),
+        no_editor=os.environ.get("GIT_EDITOR") == ":",
+        message=message,
+    )
+
+
+def _template(context: _MessageContext) -> str | None:
+    """The text of ``commit.template`` (``git commit -t FILE`` is not visible to a hook)."""
+    name = context.config.get("commit.template")
+    if not name:
+        return None
+    try:
+        return Path(os.path.expanduser(name)).read_bytes().decode("utf-8", "surrogateescape")
+    except OSError:
+        return None
+
+
+def _reuses_head_message(
+    context: _MessageContext, message: str, how: commit_message.Reading
+) -> bool:
+    """``git commit --amend --no-edit`` and ``-C HEAD`` hand the hook HEAD's own message."""
+    head = context.repo.commit_message("HEAD")
+    if head is None:
+        return False
+    return commit_message.cleaned(message, how) == commit_message.cleaned(head, how)
 
 
 def _read_message(path: Path) -> str:
@@ -96,35 +128,71 @@ def _write_message(path: Path, text: str) -> None:
 
 
 def prepare_commit_msg(options: StageOptions, out: Output, args: Sequence[str]) -> int:
-    """Prefill ``TICKET: `` for a message the user is about to write; never blocks."""
+    """Prefill ``TICKET: `` for a message the user is about to write in an editor; never blocks.
+
+    A message that comes from anywhere (``-m``, ``-F``, a template, a merge, a squash, an
+    amend) is kept: prefilling an untouched ``commit.template`` would make git take it as
+    edited and commit it."""
     path = _message_file(args, "prepare-commit-msg")
     origin = args[1] if len(args) > 1 else ""
-    if origin not in ("", "template"):
-        # -m/-F, merges, squashes and amends keep their message.
+    if origin:
         return _message_verdict(out, "prepare-commit-msg", None, "kept", f"message from {origin}")
-    ticket, mode, comment = _ticket_for(options)
-    if ticket is None or mode != "prefix":
-        return _message_verdict(out, "prepare-commit-msg", ticket, "kept", f"commit_message={mode}")
-    message = _read_message(path)
-    if commit_message.mentions_ticket(message, ticket, comment_char=comment):
-        return _message_verdict(out, "prepare-commit-msg", ticket, "kept", "has the ticket")
-    _write_message(path, commit_message.with_ticket(message, ticket, comment_char=comment))
-    return _message_verdict(out, "prepare-commit-msg", ticket, "prefilled", "")
+    context = _message_context(options)
+    try:
+        ticket, mode = context.ticket, context.mode
+        if ticket is None or mode != "prefix":
+            detail = f"commit_message={mode}"
+            return _message_verdict(out, "prepare-commit-msg", ticket, "kept", detail)
+        message = _read_message(path)
+        how = _reading(context, message)
+        if not how.edited:
+            detail = "no editor runs; git aborts an empty message"
+            return _message_verdict(out, "prepare-commit-msg", ticket, "kept", detail)
+        if commit_message.mentions_ticket(message, ticket, how):
+            return _message_verdict(out, "prepare-commit-msg", ticket, "kept", "has the ticket")
+        _write_message(path, commit_message.with_ticket(message, ticket, how))
+        return _message_verdict(out, "prepare-commit-msg", ticket, "prefilled", "")
+    finally:
+        context.repo.close()
 
 
 def commit_msg(options: StageOptions, out: Output, args: Sequence[str]) -> int:
-    """``prefix``: add the branch's ticket when the message lacks it; ``require``: block instead."""
+    """``prefix``: add the branch's ticket when the message lacks it; ``require``: block instead.
+
+    The message is judged as git will store it (``commit_message.reading``). Left alone: a
+    message git will abort (empty, or an untouched ``commit.template``; a prefill the user did
+    not write after is taken out again so the abort still happens), a message git wrote
+    (merge, revert, fixup/squash/amend), and HEAD's own message reused (``--amend --no-edit``,
+    ``-C HEAD``)."""
     path = _message_file(args, "commit-msg")
-    ticket, mode, comment = _ticket_for(options)
+    context = _message_context(options)
+    try:
+        return _commit_msg(out, path, context)
+    finally:
+        context.repo.close()
+
+
+def _commit_msg(out: Output, path: Path, context: _MessageContext) -> int:
+    ticket, mode = context.ticket, context.mode
     if ticket is None or mode == "off":
         return _message_verdict(out, "commit-msg", ticket, "kept", f"commit_message={mode}")
     message = _read_message(path)
-    if commit_message.is_generated(message, comment_char=comment):
-        return _message_verdict(out, "commit-msg", ticket, "kept", "written by git")
-    if commit_message.mentions_ticket(message, ticket, comment_char=comment):
-        return _message_verdict(out, "commit-msg", ticket, "kept", "has the ticket")
-    if not commit_message.subject(message, comment_char=comment):
+    how = _reading(context, message)
+    if mode == "prefix" and (restored := commit_message.without_prefill(message, ticket, how)):
+        _write_message(path, restored)
         return _message_verdict(out, "commit-msg", ticket, "kept", "empty; git aborts it")
+    if not commit_message.subject(message, how):
+        return _message_verdict(out, "commit-msg", ticket, "kept", "empty; git aborts it")
+    template = _template(context)
+    if template is not None and commit_message.is_untouched_template(message, template, how):
+        detail = "the commit template, unedited; git aborts it"
+        return _message_verdict(out, "commit-msg", ticket, "kept", detail)
+    if commit_message.is_generated(message, how):
+        return _message_verdict(out, "commit-msg", ticket, "kept", "written by git")
+    if commit_message.mentions_ticket(message, ticket, how):
+        return _message_verdict(out, "commit-msg", ticket, "kept", "has the ticket")
+    if _reuses_head_message(context, message, how):
+        return _message_verdict(out, "commit-msg", ticket, "kept", "HEAD's message, reused")
     shown = commit_message.display_ticket(ticket)
     if mode == "require":
         return _message_verdict(
@@ -135,7 +203,7 @@ def commit_msg(options: StageOptions, out: Output, args: Sequence[str]) -> int:
             f"the message lacks the branch's ticket; write it as '{shown}: summary'"
             " (metawsm's commit message form)",
         )
-    _write_message(path, commit_message.with_ticket(message, ticket, comment_char=comment))
+    _write_message(path, commit_message.with_ticket(message, ticket, how))
     return _message_verdict(
         out,
         "commit-msg",

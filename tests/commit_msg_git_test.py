@@ -1,0 +1,245 @@
+"""The message stages through real ``git commit``: they see the message as git will store it and
+never change git's own decisions (an empty message or an untouched template still aborts)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import cli, git, output, write, write_policy
+
+
+def run_commit(
+    repo: Path, *args: str, editor: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    full = {**os.environ, **(env or {})}
+    full.pop("GIT_EDITOR", None)
+    if editor is not None:
+        full["GIT_EDITOR"] = editor
+    return subprocess.run(["git", "commit", *args], cwd=repo, capture_output=True, env=full)
+
+
+def head_subject(repo: Path) -> str:
+    return git(repo, "log", "-1", "--format=%s").stdout.decode().rstrip("\n")
+
+
+def head_message(repo: Path) -> bytes:
+    return git(repo, "cat-file", "commit", "HEAD").stdout.split(b"\n\n", 1)[1]
+
+
+def stage_change(repo: Path, name: str = "a.txt") -> None:
+    write(repo, name, name + "\n")
+    git(repo, "add", name)
+
+
+def use_mode(repo: Path, mode: str) -> None:
+    write_policy(repo, {"required_checks": ["forbidden_files"]}, hooks={"commit_message": mode})
+    git(repo, "add", ".metawsm/policy.json")
+    git(repo, "commit", "-q", "--no-verify", "-m", "ABC-1: policy")
+
+
+@pytest.fixture
+def both_message_hooks(hooked: Path) -> Path:
+    assert cli(hooked, "install", "--hook-type", "prepare-commit-msg").returncode == 0
+    return hooked
+
+
+def editor_script(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "editor"
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+# --- a subject that starts with the comment character --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param("#42 fix login", id="issue-number"),
+        pytest.param("# fix login", id="hash-space"),
+        pytest.param(";semicolon", id="other-char"),
+    ],
+)
+def test_dash_m_keeps_a_hash_subject_and_prefix_prefixes_it(hooked: Path, message: str) -> None:
+    stage_change(hooked)
+    proc = run_commit(hooked, "-q", "-m", message)
+    assert proc.returncode == 0, output(proc)
+    assert head_subject(hooked) == f"ABC-1: {message}"
+
+
+def test_dash_m_hash_subject_is_blocked_by_require(hooked: Path) -> None:
+    use_mode(hooked, "require")
+    stage_change(hooked)
+    before = git(hooked, "rev-parse", "HEAD").stdout
+    proc = run_commit(hooked, "-q", "-m", "#42 fix login")
+    assert proc.returncode == 1, output(proc)
+    assert "ABC-1: summary" in output(proc)
+    assert git(hooked, "rev-parse", "HEAD").stdout == before
+
+
+def test_dash_m_hash_subject_with_the_ticket_passes_require(hooked: Path) -> None:
+    use_mode(hooked, "require")
+    stage_change(hooked)
+    proc = run_commit(hooked, "-q", "-m", "#42 ABC-1 fix login")
+    assert proc.returncode == 0, output(proc)
+
+
+def test_edited_comment_lines_are_not_the_subject(hooked: Path, tmp_path: Path) -> None:
+    stage_change(hooked)
+    editor = editor_script(tmp_path, "printf '#42 a comment\\nreal subject\\n' > \"$1\"")
+    proc = run_commit(hooked, "-q", editor=editor)
+    assert proc.returncode == 0, output(proc)
+    assert head_subject(hooked) == "ABC-1: real subject"
+
+
+def test_core_comment_char_is_honoured(hooked: Path, tmp_path: Path) -> None:
+    git(hooked, "config", "core.commentChar", ";")
+    stage_change(hooked)
+    editor = editor_script(tmp_path, "printf '; not this\\n#hash subject\\n' > \"$1\"")
+    proc = run_commit(hooked, "-q", editor=editor)
+    assert proc.returncode == 0, output(proc)
+    assert head_subject(hooked) == "ABC-1: #hash subject"
+
+
+@pytest.mark.parametrize("cleanup", ["verbatim", "whitespace"])
+def test_commit_cleanup_keeping_comments_prefixes_the_hash_subject(
+    hooked: Path, tmp_path: Path, cleanup: str
+) -> None:
+    git(hooked, "config", "commit.cleanup", cleanup)
+    stage_change(hooked)
+    editor = editor_script(tmp_path, "printf '#42 kept\\n' > \"$1\"")
+    proc = run_commit(hooked, "-q", editor=editor)
+    assert proc.returncode == 0, output(proc)
+    assert head_subject(hooked) == "ABC-1: #42 kept"
+
+
+# --- lines end at \n only ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param("#\x850", id="nel-after-hash"),
+        pytest.param("fix\x85thing", id="nel"),
+        pytest.param("fix\u2028thing", id="line-separator"),
+        pytest.param("fix\x0cthing", id="form-feed"),
+        pytest.param("fix\rthing", id="carriage-return"),
+    ],
+)
+def test_only_newline_ends_a_line(hooked: Path, message: str) -> None:
+    stage_change(hooked)
+    proc = run_commit(hooked, "-q", "-m", message)
+    assert proc.returncode == 0, output(proc)
+    assert head_message(hooked) == f"ABC-1: {message}\n".encode()
+
+
+# --- git's own aborts stay aborts ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hooks", ["commit-msg", "both"])
+def test_untouched_template_still_aborts(
+    hooked: Path, tmp_path: Path, hooks: str, both_message_hooks: Path
+) -> None:
+    if hooks == "commit-msg":
+        assert cli(hooked, "uninstall").returncode == 0
+        assert cli(hooked, "install").returncode == 0
+    template = write(tmp_path, "tpl", "Summary line\n\nWhy:\n")
+    git(hooked, "config", "commit.template", str(template))
+    stage_change(hooked)
+    before = git(hooked, "rev-parse", "HEAD").stdout
+    proc = run_commit(hooked, editor="true")
+    assert proc.returncode == 1
+    assert "you did not edit the message" in output(proc)
+    assert git(hooked, "rev-parse", "HEAD").stdout == before
+    assert "prefix" not in output(proc)
+
+
+def test_edited_template_is_prefixed(both_message_hooks: Path, tmp_path: Path) -> None:
+    repo = both_message_hooks
+    template = write(tmp_path, "tpl", "Summary line\n\nWhy:\n")
+    git(repo, "config", "commit.template", str(template))
+    stage_change(repo)
+    editor = editor_script(tmp_path, "sed -i 's/^Why:$/Why: because/' \"$1\"")
+    proc = run_commit(repo, "-q", editor=editor)
+    assert proc.returncode == 0, output(proc)
+    assert head_subject(repo) == "ABC-1: Summary line"
+
+
+@pytest.mark.parametrize(
+    "editor",
+    [
+        pytest.param("true", id="closed-unchanged"),
+        pytest.param("sh -c ': > \"$1\"' -", id="emptied"),
+    ],
+)
+def test_an_empty_message_stays_aborted(both_message_hooks: Path, editor: str) -> None:
+    repo = both_message_hooks
+    stage_change(repo)
+    before = git(repo, "rev-parse", "HEAD").stdout
+    proc = run_commit(repo, editor=editor)
+    text = output(proc)
+    assert proc.returncode == 1, text
+    assert "empty commit message" in text
+    assert git(repo, "rev-parse", "HEAD").stdout == before
+    # pre-commit reports its checks; the message stages say nothing of having acted.
+    assert "prefix" not in text and "commit-msg" not in text and "ABC-1" not in text
+
+
+def test_prefill_is_kept_when_the_user_writes_a_summary(
+    both_message_hooks: Path, tmp_path: Path
+) -> None:
+    repo = both_message_hooks
+    stage_change(repo)
+    proc = run_commit(repo, "-q", editor=editor_script(tmp_path, "sed -i '1s/$/summary/' \"$1\""))
+    assert proc.returncode == 0, output(proc)
+    assert head_subject(repo) == "ABC-1: summary"
+
+
+def test_inherited_git_editor_colon_does_not_commit_comments(hooked: Path) -> None:
+    """An agent's environment often sets GIT_EDITOR=:; git still takes the editor path."""
+    stage_change(hooked)
+    before = git(hooked, "rev-parse", "HEAD").stdout
+    proc = run_commit(hooked, editor=":")
+    assert proc.returncode == 1, output(proc)
+    assert git(hooked, "rev-parse", "HEAD").stdout == before
+
+
+# --- amend ---------------------------------------------------------------------------------------
+
+
+def test_amend_no_edit_keeps_the_message(hooked: Path) -> None:
+    stage_change(hooked)
+    git(hooked, "commit", "-q", "--no-verify", "-m", "plain msg")
+    stage_change(hooked, "b.txt")
+    proc = run_commit(hooked, "-q", "--amend", "--no-edit")
+    assert proc.returncode == 0, output(proc)
+    assert head_message(hooked) == b"plain msg\n"
+
+
+def test_amend_no_edit_passes_require(hooked: Path) -> None:
+    use_mode(hooked, "require")
+    git(hooked, "commit", "-q", "--no-verify", "--allow-empty", "-m", "plain msg")
+    stage_change(hooked)
+    proc = run_commit(hooked, "-q", "--amend", "--no-edit")
+    assert proc.returncode == 0, output(proc)
+    assert head_message(hooked) == b"plain msg\n"
+
+
+def test_amend_with_a_new_message_is_prefixed(hooked: Path) -> None:
+    stage_change(hooked)
+    git(hooked, "commit", "-q", "--no-verify", "-m", "plain msg")
+    proc = run_commit(hooked, "-q", "--amend", "-m", "better msg")
+    assert proc.returncode == 0, output(proc)
+    assert head_subject(hooked) == "ABC-1: better msg"
+
+
+def test_reuse_message_dash_c_head_keeps_it(hooked: Path) -> None:
+    git(hooked, "commit", "-q", "--no-verify", "--allow-empty", "-m", "plain msg")
+    stage_change(hooked)
+    proc = run_commit(hooked, "-q", "-C", "HEAD")
+    assert proc.returncode == 0, output(proc)
+    assert head_message(hooked) == b"plain msg\n"
