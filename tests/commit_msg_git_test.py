@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import cli, git, output, write, write_policy
+
+from testing.util import cli, git, output, write, write_policy
 
 
 def run_commit(
