@@ -13,11 +13,9 @@ from types import FrameType
 from typing import NamedTuple, NoReturn
 
 from metawsm_hooks import __version__
+from metawsm_hooks.constants import HOOK_TYPES, PR_STATES
 from metawsm_hooks.errors import EXIT_PASS, EXIT_USAGE, FatalError
 from metawsm_hooks.output import Output
-
-PR_STATES = ("open", "closed", "merged", "draft")
-HOOK_TYPES = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-push", "pre-receive")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -20,6 +20,7 @@ import sys
 from dataclasses import dataclass, fields, replace
 
 from metawsm_hooks import __version__, gojson
+from metawsm_hooks.constants import CHECK_NAMES, POLICY_ENV
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing and pathlib cost a measurable share of a hook's start-up
@@ -27,10 +28,8 @@ if TYPE_CHECKING:  # typing and pathlib cost a measurable share of a hook's star
     from pathlib import Path
     from typing import Any, Final
 
-POLICY_RELPATH: Final = ".metawsm/policy.json"
 MAX_POLICY_BYTES: Final = 5 * 1024 * 1024
 DEFAULTS_SOURCE: Final = "built-in defaults"
-SUPPORTED_CHECKS: Final = ("tests", "forbidden_files", "ticket_workflow", "clean_tree")
 COMMIT_MESSAGE_MODES: Final = ("prefix", "require", "off")
 
 # --------------------------------------------------------------------------------------------
@@ -220,7 +219,7 @@ class GitPRPolicy:
     credential_mode: str = "local_user_auth"
     branch_template: str = "{ticket}/{repo}/{run}"
     require_all: bool = True
-    required_checks: tuple[str, ...] = SUPPORTED_CHECKS
+    required_checks: tuple[str, ...] = CHECK_NAMES
     test_commands: tuple[str, ...] = ()
     forbidden_file_patterns: tuple[str, ...] = (
         ".env",
@@ -342,7 +341,7 @@ def named_policy_path(given: Path | None) -> Path | None:
     the repository's own ``.metawsm/policy.json`` (or the tree being checked) decides."""
     if given is not None:
         return given
-    env = os.environ.get("METAWSM_POLICY", "")
+    env = os.environ.get(POLICY_ENV, "")
     if not env:
         return None
     from pathlib import Path  # pathlib stays off the import path of this module
@@ -1075,10 +1074,10 @@ def _rule_findings(p: Policy) -> Iterator[tuple[str, str]]:
         name = go_lower(go_trim(check))
         if not name:
             yield f"git_pr.required_checks[{i}]", "cannot be empty"
-        elif name not in SUPPORTED_CHECKS:
+        elif name not in CHECK_NAMES:
             yield (
                 f"git_pr.required_checks[{i}]",
-                f"unsupported check {check!r}; use {', '.join(SUPPORTED_CHECKS)}",
+                f"unsupported check {check!r}; use {', '.join(CHECK_NAMES)}",
             )
     for key in (
         "test_commands",

@@ -16,16 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from metawsm_hooks.constants import (
+    DB_ENV,
+    PR_STATES,
+    RFC3339_UTC,
+    STORE_LOCK_SUFFIX,
+    STORE_RELPATH,
+    STORE_SIDE_SUFFIXES,
+)
 from metawsm_hooks.errors import EXIT_BLOCKED, FatalError
 
 if TYPE_CHECKING:
     import sqlite3
 
-DB_ENV = "METAWSM_DB"
 DEFAULT_BUSY_TIMEOUT = 10.0
-PR_STATES = ("open", "closed", "merged", "draft")
-# Files SQLite and the store keep beside the database; none of them is the user's work.
-SIDE_SUFFIXES = ("-wal", "-shm", "-journal", ".lock")
 _TEST_CACHE_KEEP = 2000
 _clock = time.time  # the one source of "now" for records (tests may replace it)
 
@@ -174,18 +178,18 @@ def store_path(
     if env:
         return Path(env)
     if main_root is not None and not is_bare:
-        return main_root / ".metawsm" / "metawsm.db"
+        return main_root / STORE_RELPATH
     return git_dir / "metawsm" / "metawsm.db"
 
 
 def store_files(path: Path) -> tuple[Path, ...]:
     """The database and every file kept beside it (WAL, shared memory, journal, creation lock)."""
-    return (path, *(path.with_name(path.name + suffix) for suffix in SIDE_SUFFIXES))
+    return (path, *(path.with_name(path.name + suffix) for suffix in STORE_SIDE_SUFFIXES))
 
 
 def rfc3339(epoch: float) -> str:
     """UTC time as Go writes a ``time.Time`` with second precision: ``2026-02-08T11:22:26Z``."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch)))
+    return time.strftime(RFC3339_UTC, time.gmtime(int(epoch)))
 
 
 _STAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z\Z")
@@ -792,7 +796,7 @@ def _creation_lock(path: Path, timeout: float) -> Iterator[None]:
     except ImportError:  # no flock (Windows): BEGIN IMMEDIATE under the busy timeout serialises
         yield
         return
-    lock_path = path.with_name(path.name + ".lock")
+    lock_path = path.with_name(path.name + STORE_LOCK_SUFFIX)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + timeout

@@ -25,8 +25,10 @@ from metawsm_hooks.checks import (
     ticket_workflow,
 )
 from metawsm_hooks.checks.forbidden_files import compile_patterns
+from metawsm_hooks.constants import STORE_RELPATH
 from metawsm_hooks.git import Change, Repository
 from metawsm_hooks.policy import Policy, default_policy, go_trim
+from metawsm_hooks.store import Store, store_files
 from testing.util import commit_all, git, write
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -958,6 +960,16 @@ def test_clean_tree(committed: Path) -> None:
         "working tree is dirty: README.md, new0.txt, new1.txt, new2.txt, new3.txt (and 2 more);"
         " commit or stash them, then push again",
     )
+
+
+def test_clean_tree_ignores_every_file_the_store_keeps(committed: Path) -> None:
+    # The store's creation lock (<db>.lock) once counted as user work and blocked every push.
+    db = committed / STORE_RELPATH
+    Store.open(db).close()
+    assert (committed / f"{STORE_RELPATH}.lock").exists()
+    for path in store_files(db):
+        path.touch()
+    assert clean(committed) == CheckResult("clean_tree", "passed", "working tree is clean")
 
 
 def test_clean_tree_in_a_bare_repository(committed: Path, tmp_path: Path) -> None:

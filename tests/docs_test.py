@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from metawsm_hooks.main import HOOK_TYPES, build_parser
+from metawsm_hooks.constants import HOOK_TYPES
+from metawsm_hooks.main import build_parser
 from metawsm_hooks.policy import HooksSettings
 
 ROOT = Path(__file__).resolve().parents[1]

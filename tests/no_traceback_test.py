@@ -362,7 +362,7 @@ def test_no_traceback(outcomes: dict[str, Outcome], case: Case) -> None:
 
 
 def test_every_command_and_stage_is_covered() -> None:
-    from metawsm_hooks.main import HOOK_TYPES
+    from metawsm_hooks.constants import HOOK_TYPES
 
     words = [[a for a in argv if isinstance(a, str)] for _, argv, _ in COMMANDS]
     covered = {argv[0] for argv in words}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from metawsm_hooks.constants import DEFAULT_HOOK_TYPES, HOOK_TYPES, STORE_EXCLUDE
 from metawsm_hooks.errors import FatalError
 from metawsm_hooks.git import Repository
 from metawsm_hooks.onboard.doctor import (
@@ -20,9 +21,6 @@ from metawsm_hooks.onboard.doctor import (
 from metawsm_hooks.onboard.init import init_policy
 from metawsm_hooks.onboard.scripts import (
     CHAINED_SUFFIX,
-    DEFAULT_HOOK_TYPES,
-    HOOK_TYPES,
-    STORE_EXCLUDE,
     default_command,
     exclude_store,
     hook_script,

@@ -13,6 +13,8 @@ import importlib
 import time
 from dataclasses import dataclass
 
+from metawsm_hooks.constants import CHECK_NAMES, RFC3339_UTC
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -38,9 +40,6 @@ else:  # typing costs start-up time; a Protocol is only needed by the type check
 PASSED = "passed"
 FAILED = "failed"
 SKIPPED = "skipped"
-
-# The checks metawsm supports, each in the module of the same name.
-CHECKS = ("tests", "forbidden_files", "ticket_workflow", "clean_tree")
 
 
 @dataclass(frozen=True)
@@ -157,14 +156,14 @@ def run_checks(
 def _rfc3339(now: datetime | None) -> str:
     """UTC, to the second, with ``Z`` (Go's time.RFC3339 of a UTC time)."""
     if now is None:
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return time.strftime(RFC3339_UTC, time.gmtime())
     from datetime import timezone
 
-    return now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return now.astimezone(timezone.utc).strftime(RFC3339_UTC)
 
 
 def _run_one(name: str, ctx: CheckContext) -> CheckResult:
-    if name not in CHECKS:  # a validated policy names none of these
+    if name not in CHECK_NAMES:  # a validated policy names none of these
         return CheckResult(name, FAILED, f"required check '{name}' is not supported")
     check = importlib.import_module(f"{__name__}.{name}")
     if ctx.operation not in check.APPLIES_TO:

@@ -4,14 +4,10 @@ or untracked and not ignored). The tool's own store files never count."""
 from __future__ import annotations
 
 from metawsm_hooks.checks import FAILED, PASSED, CheckContext, CheckResult, quote_path
+from metawsm_hooks.constants import STORE_RELPATH, STORE_SIDE_SUFFIXES
 
 APPLIES_TO = frozenset({"pr"})
-STORE_FILES = (
-    ".metawsm/metawsm.db",
-    ".metawsm/metawsm.db-wal",
-    ".metawsm/metawsm.db-shm",
-    ".metawsm/metawsm.db-journal",
-)
+STORE_FILES = (STORE_RELPATH, *(STORE_RELPATH + suffix for suffix in STORE_SIDE_SUFFIXES))
 SHOWN = 5  # dirty paths named in the detail; the rest are counted
 
 

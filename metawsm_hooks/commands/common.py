@@ -39,7 +39,8 @@ def explicit_policy(policy: Path | None) -> Path | None:
 
 def working_policy(policy: Path | None) -> PolicyResult:
     """The policy file in the working tree (or the one named), for commands outside hooks."""
-    from metawsm_hooks.policy import POLICY_RELPATH, defaults_result, load_policy_path
+    from metawsm_hooks.constants import POLICY_RELPATH
+    from metawsm_hooks.policy import defaults_result, load_policy_path
 
     explicit = explicit_policy(policy)
     if explicit is not None:

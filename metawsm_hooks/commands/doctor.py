@@ -11,9 +11,8 @@ from metawsm_hooks.output import Output
 
 def doctor(out: Output, *, policy: Path | None, db: str | None) -> int:
     """Run every setup check; 1 when any fails."""
+    from metawsm_hooks.constants import DEFAULT_HOOK_TYPES, POLICY_RELPATH
     from metawsm_hooks.onboard.doctor import doctor as run_doctor
-    from metawsm_hooks.onboard.scripts import DEFAULT_HOOK_TYPES
-    from metawsm_hooks.policy import POLICY_RELPATH
     from metawsm_hooks.stages.common import store_location
 
     repo = find_repository()

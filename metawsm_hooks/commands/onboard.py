@@ -13,7 +13,7 @@ from metawsm_hooks.output import Output
 
 def onboard(out: Output, *, force: bool, policy: Path | None, db: str | None) -> int:
     """Set a repository up in one step; the exit code is doctor's."""
-    from metawsm_hooks.policy import POLICY_RELPATH
+    from metawsm_hooks.constants import POLICY_RELPATH
 
     repo = find_repository()
     root = repo.workdir or worktree_root(repo, "onboard")

@@ -12,7 +12,7 @@ from metawsm_hooks.output import Output
 def run(
     out: Output, stage: str, hook_args: Sequence[str], *, policy: Path | None, db: str | None
 ) -> int:
-    """Run the hook stage ``stage`` (one of ``main.HOOK_TYPES``); each stage module starts git
+    """Run the hook stage ``stage`` (one of ``constants.HOOK_TYPES``); each stage module starts git
     early and imports the rest after, so only the one stage is imported."""
     from metawsm_hooks.stages.options import StageOptions
 

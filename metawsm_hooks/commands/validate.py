@@ -13,7 +13,8 @@ from metawsm_hooks.output import Output
 def validate(out: Output, paths: Sequence[Path], *, strict: bool, policy: Path | None) -> int:
     """Validate ``paths`` (default: the named policy, else the repository's); 1 when any is
     invalid."""
-    from metawsm_hooks.policy import POLICY_RELPATH, load_policy_path
+    from metawsm_hooks.constants import POLICY_RELPATH
+    from metawsm_hooks.policy import load_policy_path
     from metawsm_hooks.stages.common import policy_json, show_policy
 
     if paths:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from metawsm_hooks.constants import DEFAULT_HOOK_TYPES
 from metawsm_hooks.errors import FatalError
 from metawsm_hooks.onboard.scripts import (
     CHAINED_SUFFIX,
-    DEFAULT_HOOK_TYPES,
     PRE_COMMIT_FRAMEWORK_MARK,
     hook_status,
     is_executable,

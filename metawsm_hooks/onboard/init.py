@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from metawsm_hooks.constants import POLICY_RELPATH
 from metawsm_hooks.errors import FatalError
-
-POLICY_FILE = ".metawsm/policy.json"
 
 
 def default_policy_json() -> str:
@@ -27,7 +26,7 @@ def init_policy(root: Path, *, force: bool = False) -> Path:
 
     An existing file is replaced only with ``force``.
     """
-    path = root / POLICY_FILE
+    path = root / POLICY_RELPATH
     if not force and os.path.lexists(path):
         raise FatalError(f"{path} already exists; use --force to overwrite it")
     text = default_policy_json().encode("utf-8")

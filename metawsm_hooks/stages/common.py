@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from metawsm_hooks.branch import DEFAULT_TEMPLATE, BranchMatch, parse_branch
+from metawsm_hooks.constants import CHECK_NAMES, POLICY_RELPATH, RUN_ID_TIME
 from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS
 from metawsm_hooks.output import Output
 from metawsm_hooks.policy import (
-    POLICY_RELPATH,
     Finding,
     Policy,
     PolicyResult,
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from metawsm_hooks.store import Store
 
 # Names METAWSM_SKIP accepts: metawsm's checks plus the hook's own gates.
-SKIPPABLE = ("tests", "forbidden_files", "ticket_workflow", "clean_tree", "branch", "allowed_repos")
+SKIPPABLE = (*CHECK_NAMES, "branch", "allowed_repos")
 
 
 @dataclass
@@ -150,7 +150,7 @@ def branch_gate(
     if any(fnmatch.fnmatchcase(branch, pattern) for pattern in policy.hooks.exempt_branches):
         verdict.add("branch", "skipped", f"'{branch}' is exempt (hooks.exempt_branches)")
         return
-    run = "run-" + datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    run = "run-" + datetime.now(timezone.utc).strftime(RUN_ID_TIME)
     found = parse_branch(policy.git_pr.branch_template, branch, example={"repo": repo, "run": run})
     if isinstance(found, BranchMatch):
         verdict.match = found

@@ -1,0 +1,43 @@
+"""Facts the whole package shares, each defined once and imported where it is used.
+
+Nothing here imports anything at run time: every hook process loads this module.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a measurable share of a hook's start-up; annotations only
+    from typing import Final
+
+# The git hooks this tool runs as (``metawsm-hooks run STAGE``, ``install --hook-type``).
+HOOK_TYPES: Final = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-push", "pre-receive")
+# What ``install`` sets up in a repository with a working tree.
+DEFAULT_HOOK_TYPES: Final = ("pre-commit", "commit-msg", "pre-push")
+# git feeds these hooks a list of refs on stdin.
+STDIN_HOOK_TYPES: Final = frozenset({"pre-push", "pre-receive"})
+
+# metawsm's required checks (``git_pr.required_checks``), each a module of ``checks``.
+CHECK_NAMES: Final = ("tests", "forbidden_files", "ticket_workflow", "clean_tree")
+
+# States of a row of metawsm's ``run_pull_requests`` table.
+PR_STATES: Final = ("open", "closed", "merged", "draft")
+
+# Where metawsm keeps its policy and its store, relative to the folder it runs in.
+POLICY_RELPATH: Final = ".metawsm/policy.json"
+STORE_RELPATH: Final = ".metawsm/metawsm.db"
+# Files SQLite and the store keep beside the database; none of them is the user's work.
+# The store's creation lock, <store>.lock.
+STORE_LOCK_SUFFIX: Final = ".lock"
+STORE_SIDE_SUFFIXES: Final = ("-wal", "-shm", "-journal", STORE_LOCK_SUFFIX)
+# The store and its side files as one git exclude pattern.
+STORE_EXCLUDE: Final = STORE_RELPATH + "*"
+
+# Environment variables naming the policy file, the store and metawsm's home folder.
+POLICY_ENV: Final = "METAWSM_POLICY"
+DB_ENV: Final = "METAWSM_DB"
+HOME_ENV: Final = "METAWSM_HOME"
+
+# Go's time.RFC3339 of a UTC time to the second, as metawsm writes it: 2026-02-08T11:22:26Z.
+RFC3339_UTC: Final = "%Y-%m-%dT%H:%M:%SZ"
+# The time in the run id of a branch example: run-20260208-112226.
+RUN_ID_TIME: Final = "%Y%m%d-%H%M%S"
