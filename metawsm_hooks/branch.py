@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from metawsm_hooks.policy import go_lower, go_trim
+from metawsm_hooks.golang.strings import go_lower, go_trim
 
 DEFAULT_TEMPLATE = "{ticket}/{repo}/{run}"
 PLACEHOLDERS = ("ticket", "repo", "run")

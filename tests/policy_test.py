@@ -17,7 +17,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import metawsm_hooks.policy.load
 from metawsm_hooks import policy
+from metawsm_hooks.golang import net_url
+from metawsm_hooks.golang.strings import go_lower, go_trim
 from metawsm_hooks.policy import (
     Agent,
     AgentProfile,
@@ -29,13 +32,11 @@ from metawsm_hooks.policy import (
     RunnerOptions,
     default_policy,
     defaults_result,
-    go_lower,
-    go_trim,
-    json_schema,
     load_policy_bytes,
     load_policy_path,
     runtime_entries,
 )
+from metawsm_hooks.policy.schema_export import json_schema
 from testing.util import FUZZ
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -475,7 +476,7 @@ def test_rules(text: str, expected: list[str]) -> None:
     ],
 )
 def test_urls_are_judged_like_go(url: str, ok: bool) -> None:
-    assert policy.is_http_url(url) is ok
+    assert net_url.is_http_url(url) is ok
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1089,7 +1090,7 @@ def test_results_are_cached_and_reused(tmp_path: Path, monkeypatch: pytest.Monke
     def fail(*args: object, **kwargs: object) -> PolicyResult:
         raise AssertionError("evaluated again")
 
-    monkeypatch.setattr(policy, "_evaluate", fail)
+    monkeypatch.setattr(metawsm_hooks.policy.load, "_evaluate", fail)
     again = load_policy_bytes(data, source="b")
     assert again == dataclasses.replace(first, source="b")
     with pytest.raises(AssertionError):

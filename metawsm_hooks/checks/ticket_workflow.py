@@ -15,7 +15,7 @@ import os
 import re
 
 from metawsm_hooks.checks import FAILED, PASSED, CheckContext, CheckResult
-from metawsm_hooks.policy import go_lower, go_trim
+from metawsm_hooks.golang.strings import go_lower, go_trim
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from metawsm_hooks.output import Output
 
 
 def schema(out: Output) -> int:
-    from metawsm_hooks.policy import json_schema
+    from metawsm_hooks.policy.schema_export import json_schema
 
     out.raw(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return EXIT_PASS

@@ -1,4 +1,5 @@
-"""gojson accepts and rejects what Go's encoding/json does, and keeps keys, order and lines."""
+"""golang.encoding_json accepts and rejects what Go's encoding/json does, and keeps keys, order
+and lines."""
 
 from __future__ import annotations
 
@@ -10,32 +11,32 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from metawsm_hooks import gojson
+from metawsm_hooks.golang import encoding_json
 from testing.util import FUZZ
 
 
-def to_python(node: gojson.Node) -> Any:
+def to_python(node: encoding_json.Node) -> Any:
     """Plain Python value of a tree (last duplicate wins, as in a Go map); iterative."""
     results: dict[int, Any] = {}
-    stack: list[tuple[gojson.Node, bool]] = [(node, False)]
+    stack: list[tuple[encoding_json.Node, bool]] = [(node, False)]
     while stack:
         current, expanded = stack.pop()
-        if current.kind == gojson.OBJECT and not expanded:
+        if current.kind == encoding_json.OBJECT and not expanded:
             stack.append((current, True))
             stack.extend((m.value, False) for m in current.members)
-        elif current.kind == gojson.ARRAY and not expanded:
+        elif current.kind == encoding_json.ARRAY and not expanded:
             stack.append((current, True))
             stack.extend((item, False) for item in current.items)
-        elif current.kind == gojson.OBJECT:
+        elif current.kind == encoding_json.OBJECT:
             results[id(current)] = {m.key: results[id(m.value)] for m in current.members}
-        elif current.kind == gojson.ARRAY:
+        elif current.kind == encoding_json.ARRAY:
             results[id(current)] = [results[id(item)] for item in current.items]
-        elif current.kind == gojson.STRING:
+        elif current.kind == encoding_json.STRING:
             results[id(current)] = current.text
-        elif current.kind == gojson.NUMBER:
+        elif current.kind == encoding_json.NUMBER:
             text = current.text
             results[id(current)] = float(text) if any(c in text for c in ".eE") else int(text)
-        elif current.kind == gojson.BOOL:
+        elif current.kind == encoding_json.BOOL:
             results[id(current)] = current.flag
         else:
             results[id(current)] = None
@@ -59,7 +60,7 @@ def to_python(node: gojson.Node) -> Any:
     ],
 )
 def test_valid_documents(data: bytes, expected: Any) -> None:
-    assert to_python(gojson.parse(data)) == expected
+    assert to_python(encoding_json.parse(data)) == expected
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_valid_documents(data: bytes, expected: Any) -> None:
     ],
 )
 def test_strings_decode_like_go(data: bytes, expected: str) -> None:
-    assert gojson.parse(data).text == expected
+    assert encoding_json.parse(data).text == expected
 
 
 @pytest.mark.parametrize(
@@ -139,52 +140,52 @@ def test_strings_decode_like_go(data: bytes, expected: str) -> None:
     ],
 )
 def test_invalid_documents(data: bytes, message: str, line: int, column: int) -> None:
-    with pytest.raises(gojson.GoJSONError) as caught:
-        gojson.parse(data)
+    with pytest.raises(encoding_json.GoJSONError) as caught:
+        encoding_json.parse(data)
     assert message in caught.value.message
     assert (caught.value.line, caught.value.column) == (line, column)
 
 
 def test_members_keep_order_duplicates_and_positions() -> None:
     data = b'{\n  "a": 1,\n  "A": {"x": [10,\n 20]},\n  "a": "two"\n}'
-    root = gojson.parse(data)
+    root = encoding_json.parse(data)
     assert [(m.key, m.line) for m in root.members] == [("a", 2), ("A", 3), ("a", 5)]
     inner = root.members[1].value
-    assert inner.kind == gojson.OBJECT
+    assert inner.kind == encoding_json.OBJECT
     assert (inner.line, inner.offset) == (3, data.index(b'{"x"'))
     items = inner.members[0].value.items
     assert [(n.text, n.line) for n in items] == [("10", 3), ("20", 4)]
     assert root.members[2].value.text == "two"
-    assert gojson.position(data, root.members[2].value.offset) == (5, 8)
+    assert encoding_json.position(data, root.members[2].value.offset) == (5, 8)
 
 
 def test_keys_are_decoded_like_values() -> None:
-    root = gojson.parse(b'{"\\u0076ersion": 1, "k\xff": 2}')
+    root = encoding_json.parse(b'{"\\u0076ersion": 1, "k\xff": 2}')
     assert [m.key for m in root.members] == ["version", "k\ufffd"]
 
 
 @pytest.mark.parametrize("opener", ["[", '{"a":'])
 def test_nesting_limit_is_gos(opener: str) -> None:
     closer = "]" if opener == "[" else "}"
-    node = gojson.parse((opener * 10000 + "0" + closer * 10000).encode())
+    node = encoding_json.parse((opener * 10000 + "0" + closer * 10000).encode())
     depth = 0
-    while node.kind in (gojson.ARRAY, gojson.OBJECT):
-        node = node.items[0] if node.kind == gojson.ARRAY else node.members[0].value
+    while node.kind in (encoding_json.ARRAY, encoding_json.OBJECT):
+        node = node.items[0] if node.kind == encoding_json.ARRAY else node.members[0].value
         depth += 1
     assert (depth, node.text) == (10000, "0")
-    with pytest.raises(gojson.GoJSONError, match="exceeded max depth") as caught:
-        gojson.parse((opener * 10001 + "0" + closer * 10001).encode())
+    with pytest.raises(encoding_json.GoJSONError, match="exceeded max depth") as caught:
+        encoding_json.parse((opener * 10001 + "0" + closer * 10001).encode())
     assert caught.value.column == 10000 * len(opener) + 1
 
 
 def test_empty_containers_count_toward_the_limit() -> None:
-    gojson.parse(b"[" * 9999 + b"[]" + b"]" * 9999)
-    with pytest.raises(gojson.GoJSONError, match="exceeded max depth"):
-        gojson.parse(b"[" * 10000 + b"[]" + b"]" * 10000)
+    encoding_json.parse(b"[" * 9999 + b"[]" + b"]" * 9999)
+    with pytest.raises(encoding_json.GoJSONError, match="exceeded max depth"):
+        encoding_json.parse(b"[" * 10000 + b"[]" + b"]" * 10000)
 
 
 def test_repr_is_shallow_even_for_deep_trees() -> None:
-    node = gojson.parse(b"[" * 5000 + b"]" * 5000)
+    node = encoding_json.parse(b"[" * 5000 + b"]" * 5000)
     assert repr(node) == "<Node array 1 at line 1>"
 
 
@@ -209,7 +210,7 @@ def test_json_written_by_python_reads_back(
     text = json.dumps(value, ensure_ascii=ascii_only, indent=indent)
     # Python writes lone surrogates from str values; Go reads those escapes as U+FFFD.
     expected = json.loads(text.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
-    assert to_python(gojson.parse(text.encode("utf-8", "surrogatepass"))) == _fffd(expected)
+    assert to_python(encoding_json.parse(text.encode("utf-8", "surrogatepass"))) == _fffd(expected)
 
 
 def _fffd(value: Any) -> Any:
@@ -226,8 +227,8 @@ def _fffd(value: Any) -> Any:
 @given(data=st.binary(max_size=300))
 def test_arbitrary_bytes_parse_or_raise_only_gojsonerror(data: bytes) -> None:
     try:
-        gojson.parse(data)
-    except gojson.GoJSONError as exc:
+        encoding_json.parse(data)
+    except encoding_json.GoJSONError as exc:
         assert exc.line >= 1 and exc.column >= 1
         assert 0 <= exc.offset <= len(data)
 
@@ -266,6 +267,6 @@ json_pieces = st.sampled_from(
 def test_json_like_fragments_parse_or_raise_only_gojsonerror(pieces: list[bytes]) -> None:
     data = b"".join(pieces)
     try:
-        gojson.parse(data)
-    except gojson.GoJSONError as exc:
+        encoding_json.parse(data)
+    except encoding_json.GoJSONError as exc:
         assert exc.offset <= len(data)

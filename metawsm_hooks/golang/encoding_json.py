@@ -28,6 +28,10 @@ NUMBER: Final = "number"
 BOOL: Final = "bool"
 NULL: Final = "null"
 
+# Go's int on 64-bit platforms: the numbers json.Unmarshal puts into an int field.
+INT_MIN: Final = -(2**63)
+INT_MAX: Final = 2**63 - 1
+
 
 class _Patterns:
     """Compiled on first use: a cached policy never needs them."""
@@ -378,3 +382,19 @@ class _Parser:
                 raise self.fail_at(start, "in exponent of numeric literal")
             end = exponent.end()
         return data[pos:end].decode("ascii"), end
+
+
+def fold_key(key: str) -> str:
+    """A key under Go's case-insensitive field matching (``bytes.EqualFold``).
+
+    Every rune maps to the smallest rune of its simple case-folding orbit. The only non-ASCII
+    runes whose orbit holds an ASCII letter are the Kelvin sign (k) and the long s (s); others
+    fold to non-ASCII runes, which can never match metawsm's ASCII field names, so they are
+    kept as they are.
+    """
+    if key.isascii():
+        return key.upper()
+    return "".join(_FOLD_SPECIAL.get(c, c.upper() if c.isascii() else c) for c in key)
+
+
+_FOLD_SPECIAL: Final = {"\u212a": "K", "\u017f": "S"}

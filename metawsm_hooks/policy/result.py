@@ -1,0 +1,45 @@
+"""What loading a policy gives: the findings, each with its JSON path and place in the file, and
+the result that carries them with the decoded policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from metawsm_hooks.policy.schema import Policy
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: ``path`` is a JSON path such as ``git_pr.required_checks[2]``; ``""`` means
+    the file as a whole. ``line``/``column`` are 1-based and ``None`` when the file has no value
+    there (for instance a default that breaks a rule together with a value the file sets)."""
+
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"path": self.path, "message": self.message, "line": self.line}
+        if self.column is not None:
+            out["column"] = self.column
+        return out
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """The outcome of loading one policy. ``policy`` is ``None`` only when the file could not be
+    read or is not JSON; with other errors it holds the values as metawsm would have decoded them.
+    """
+
+    source: str
+    policy: Policy | None
+    errors: tuple[Finding, ...]
+    warnings: tuple[Finding, ...]
+    defaults_used: bool
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
