@@ -26,7 +26,8 @@ from metawsm_hooks.checks import (
 )
 from metawsm_hooks.checks.forbidden_files import compile_patterns
 from metawsm_hooks.constants import STORE_RELPATH
-from metawsm_hooks.git import Change, Repository
+from metawsm_hooks.git.repository import Repository
+from metawsm_hooks.git.types import Change
 from metawsm_hooks.golang.strings import go_trim
 from metawsm_hooks.policy import Policy, default_policy
 from metawsm_hooks.store import Store, store_files

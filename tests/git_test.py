@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from metawsm_hooks.errors import FatalError
-from metawsm_hooks.git import Change, HeadState, Repository, clean_environment
+from metawsm_hooks.git.repository import Repository
+from metawsm_hooks.git.runner import clean_environment
+from metawsm_hooks.git.types import Change, HeadState
 from testing.util import commit_all, git, write
 
 # Names that must survive the trip through git and back: spaces, a newline, Unicode, and bytes
@@ -288,7 +290,7 @@ def test_alternate_index_file(committed: Path, monkeypatch: pytest.MonkeyPatch) 
 HOOK = """#!{python}
 import os, sys
 from pathlib import Path
-from metawsm_hooks.git import Repository
+from metawsm_hooks.git.repository import Repository
 index = os.environ.get("GIT_INDEX_FILE")
 repo = Repository.discover()
 changes = repo.staged_changes(index_file=Path(index) if index else None)
@@ -659,7 +661,8 @@ def test_pygit2_is_not_loaded_by_the_hot_paths(committed: Path) -> None:
     import sys
 
     code = (
-        "import sys; from pathlib import Path; from metawsm_hooks.git import Repository\n"
+        "import sys; from pathlib import Path\n"
+        "from metawsm_hooks.git.repository import Repository\n"
         f"r = Repository.discover(Path({str(committed)!r}))\n"
         "r.head(); r.staged_changes(); r.index_source().read('README.md'); r.dirty_paths()\n"
         "r.pushed_changes(new=r.resolve('HEAD'), old=None, remote=None)\n"

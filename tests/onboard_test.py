@@ -11,7 +11,7 @@ import pytest
 
 from metawsm_hooks.constants import DEFAULT_HOOK_TYPES, HOOK_TYPES, STORE_EXCLUDE
 from metawsm_hooks.errors import FatalError
-from metawsm_hooks.git import Repository
+from metawsm_hooks.git.repository import Repository
 from metawsm_hooks.onboard.doctor import (
     check_hooks,
     check_identity,

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Protocol
 
-    from metawsm_hooks.git import Change, Repository, TreeSource
+    from metawsm_hooks.git.repository import Repository
+    from metawsm_hooks.git.types import Change, TreeSource
     from metawsm_hooks.policy import Policy
 
     class TestCache(Protocol):

@@ -40,7 +40,7 @@ def run(ctx: CheckContext) -> CheckResult:
     if ctx.cache is not None and ctx.cache.has_passed(key):
         return CheckResult("tests", PASSED, f"cached for tree {tree[:7]}")
 
-    from metawsm_hooks.git import clean_environment
+    from metawsm_hooks.git.runner import clean_environment
 
     hooks = ctx.policy.hooks
     env = clean_environment()

@@ -19,7 +19,7 @@ from metawsm_hooks.golang.strings import go_lower, go_trim
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from metawsm_hooks.git import TreeSource
+    from metawsm_hooks.git.types import TreeSource
 
 APPLIES_TO = frozenset({"commit", "pr"})
 DOC_ROOT = "ttmp"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from metawsm_hooks.errors import EXIT_BLOCKED, FatalError
 
 if TYPE_CHECKING:
-    from metawsm_hooks.git import Repository
+    from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.output import Output
     from metawsm_hooks.policy import Policy, PolicyResult
     from metawsm_hooks.store import Store
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def find_repository() -> Repository:
     """The repository of the current folder; FatalError outside one."""
-    from metawsm_hooks.git import Repository
+    from metawsm_hooks.git.repository import Repository
 
     return Repository.discover(Path.cwd())
 

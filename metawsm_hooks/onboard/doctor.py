@@ -51,7 +51,7 @@ def check_git() -> DoctorCheck:
 
 
 def check_libgit2() -> DoctorCheck:
-    from metawsm_hooks.git import libgit2_version
+    from metawsm_hooks.git.runner import libgit2_version
 
     found = libgit2_version()
     if found is None:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def pre_commit(options: StageOptions, out: Output) -> int:
-    from metawsm_hooks.git import Repository
+    from metawsm_hooks.git.repository import Repository
 
     repo = Repository.discover(options.cwd)
     index_file = index_file_of(options)

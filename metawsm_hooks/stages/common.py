@@ -30,7 +30,8 @@ from metawsm_hooks.stages.options import StageOptions
 
 if TYPE_CHECKING:
     from metawsm_hooks.checks import Report
-    from metawsm_hooks.git import Repository, TreeSource
+    from metawsm_hooks.git.repository import Repository
+    from metawsm_hooks.git.types import TreeSource
     from metawsm_hooks.store import Store
 
 # Names METAWSM_SKIP accepts: metawsm's checks plus the hook's own gates.

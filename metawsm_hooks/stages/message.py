@@ -14,7 +14,7 @@ from metawsm_hooks.stages.options import index_file_of
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from metawsm_hooks.git import Repository
+    from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.output import Output
     from metawsm_hooks.stages.options import StageOptions
 
@@ -41,7 +41,7 @@ _MESSAGE_CONFIG = ("commit.cleanup", "core.commentchar", "commit.template")
 
 def _message_context(options: StageOptions) -> _MessageContext:
     from metawsm_hooks.branch import BranchMatch, parse_branch
-    from metawsm_hooks.git import Repository
+    from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.stages.common import enforceable, load_stage_policy
 
     repo = Repository.discover(options.cwd)

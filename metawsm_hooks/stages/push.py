@@ -23,7 +23,7 @@ from metawsm_hooks.stages.push_input import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from metawsm_hooks.git import Repository
+    from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.output import Output
     from metawsm_hooks.stages.options import StageOptions
 
@@ -62,7 +62,7 @@ def _prefetch(
 
 
 def pre_push(options: StageOptions, out: Output, args: Sequence[str]) -> int:
-    from metawsm_hooks.git import Repository
+    from metawsm_hooks.git.repository import Repository
 
     repo = Repository.discover(options.cwd)
     framework = _framework_refs(repo)
@@ -82,7 +82,7 @@ def pre_push(options: StageOptions, out: Output, args: Sequence[str]) -> int:
 
 
 def pre_receive(options: StageOptions, out: Output, args: Sequence[str]) -> int:
-    from metawsm_hooks.git import Repository
+    from metawsm_hooks.git.repository import Repository
 
     repo = Repository.discover(options.cwd)
     refs = parse_pre_receive(_read_stdin())
@@ -90,7 +90,7 @@ def pre_receive(options: StageOptions, out: Output, args: Sequence[str]) -> int:
 
 
 def ci(options: StageOptions, out: Output, *, base: str, head: str, branch: str | None) -> int:
-    from metawsm_hooks.git import Repository
+    from metawsm_hooks.git.repository import Repository
 
     repo = Repository.discover(options.cwd)
     new = repo.resolve(head)

@@ -40,7 +40,7 @@ from metawsm_hooks.stages.push_input import (
 
 if TYPE_CHECKING:
     from metawsm_hooks.checks import Report
-    from metawsm_hooks.git import Repository
+    from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.store import Store
 
 

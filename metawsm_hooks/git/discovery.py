@@ -1,0 +1,96 @@
+"""Finding the repository a folder is in, as git does, and its fixed places: the main worktree
+and the hooks folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import NamedTuple
+
+from metawsm_hooks.errors import FatalError
+from metawsm_hooks.git.parse import first_line, lines, main_worktree
+from metawsm_hooks.git.runner import Git
+
+
+class Location(NamedTuple):
+    """Where a repository is: its git folder (a linked worktree's own), the folder its worktrees
+    share, its working tree (None when bare), and its object format (sha1 or sha256)."""
+
+    git_dir: Path
+    common_dir: Path
+    workdir: Path | None
+    is_bare: bool
+    object_format: str
+
+
+def locate(start: Path) -> Location:
+    """The repository ``start`` is in, as git finds it: ``GIT_DIR`` and friends are honoured, a
+    linked worktree's ``git_dir`` is its own and ``common_dir`` the shared one, a submodule is
+    its own repository. FatalError outside a repository or without git."""
+    try:
+        proc = subprocess.run(
+            [
+                "git",
+                "rev-parse",
+                "--path-format=absolute",
+                "--git-dir",
+                "--git-common-dir",
+                "--is-bare-repository",
+                "--show-object-format",
+                "--show-toplevel",  # last: it fails outside a working tree
+            ],
+            cwd=start,
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        if exc.filename == "git":
+            raise FatalError("git is not installed or not on PATH; install git") from exc
+        raise FatalError(f"folder {start} does not exist; run this inside a repository") from exc
+    except NotADirectoryError as exc:
+        raise FatalError(f"{start} is not a folder; run this inside a repository") from exc
+    found = lines(proc.stdout)
+    if len(found) < 4:
+        reason = first_line(proc.stderr) or "not a git repository"
+        raise FatalError(
+            f"{start} is not inside a git repository ({reason}); run this from a repository"
+        )
+    git_dir, common_dir = Path(found[0]), Path(found[1])
+    is_bare = found[2] == "true"
+    workdir = Path(found[4]) if len(found) > 4 and proc.returncode == 0 else None
+    if workdir is None and not is_bare:
+        workdir = _worktree_of_git_dir(git_dir, common_dir)
+    return Location(git_dir, common_dir, workdir, is_bare, found[3])
+
+
+def _worktree_of_git_dir(git_dir: Path, common_dir: Path) -> Path | None:
+    """The working tree of a non-bare repository entered through its git folder."""
+    if git_dir != common_dir:
+        try:
+            pointer = (git_dir / "gitdir").read_bytes().strip()
+        except OSError:
+            return None
+        return Path(os.fsdecode(pointer)).parent
+    out = Git(git_dir, None).run("config", "--get", "core.worktree", ok=(0, 1))
+    configured = os.fsdecode(out.rstrip(b"\n")) if out else None
+    if configured:
+        return (git_dir / configured).resolve()
+    return common_dir.parent
+
+
+def main_root(git: Git, where: Location) -> Path | None:
+    """The root of the main worktree of the repository ``where`` (None when it is bare)."""
+    if where.is_bare:
+        return None
+    if where.git_dir == where.common_dir:
+        return where.workdir
+    # A linked worktree: the first record of the list is the main worktree (or bare).
+    return main_worktree(git.run("worktree", "list", "--porcelain"))
+
+
+def hooks_dir(git: Git) -> Path:
+    """Where git runs hooks from: ``core.hooksPath`` (a relative one from the worktree root,
+    where git runs hooks) else ``<common_dir>/hooks``."""
+    out = git.run("rev-parse", "--path-format=absolute", "--git-path", "hooks", cwd=git.hook_cwd())
+    return Path(os.fsdecode(out.rstrip(b"\n")))

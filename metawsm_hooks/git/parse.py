@@ -1,0 +1,167 @@
+"""Parsers of git's output: pure functions from the bytes git prints to values, so each can be
+tested on bytes. Paths are decoded with ``os.fsdecode`` so any name round-trips."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from metawsm_hooks.git.types import FOLDER, Change, Entry
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+# Statuses of ``log --name-status`` that put content into the pushed tree.
+_ADDED_OR_MODIFIED = frozenset(b"AMT")
+
+
+def is_hex(value: str) -> bool:
+    """A full object id: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits."""
+    return len(value) in (40, 64) and all(c in "0123456789abcdef" for c in value)
+
+
+def is_zero(oid: str | None) -> bool:
+    """git's 'no object' (all zeros), or nothing at all."""
+    return not oid or set(oid) <= {"0"}
+
+
+def lines(data: bytes) -> list[str]:
+    """The non-empty lines of ``data``, decoded as paths."""
+    return [os.fsdecode(line) for line in data.split(b"\n") if line]
+
+
+def first_line(data: bytes) -> str:
+    """The first non-blank line of git's stderr, without its ``fatal:``/``error:`` prefix."""
+    for line in data.decode("utf-8", "replace").splitlines():
+        if line.strip():
+            return line.strip().removeprefix("fatal: ").removeprefix("error: ")
+    return ""
+
+
+def diff_index(out: bytes) -> tuple[list[Change], dict[str, Entry | None]]:
+    """``diff-index --cached -z --raw --no-abbrev -M``: the changes, and the index's entry for
+    each changed path (None for a path the index no longer has).
+
+    Records are ``:<old mode> <new mode> <old id> <new id> <status>[score]`` then the path (two
+    paths, old then new, for a rename or copy), each NUL-terminated.
+    """
+    changes: list[Change] = []
+    overlay: dict[str, Entry | None] = {}
+    tokens = os.fsdecode(out).split("\0")
+    i, count = 0, len(tokens) - 1
+    while i < count:
+        _, mode, _, oid, status = tokens[i].split(" ")
+        if status[0] in "RC":
+            old, path = tokens[i + 1], tokens[i + 2]
+            i += 3
+            changes.append(Change(path, status[0], old))
+            if status[0] == "R":
+                overlay[old] = None
+        else:
+            path = tokens[i + 1]
+            i += 2
+            changes.append(Change(path, status))
+        overlay[path] = None if status == "D" else (mode, oid)
+    return changes, overlay
+
+
+def log_name_status(out: bytes) -> tuple[int, list[Change]]:
+    """``log -z --format=%H --name-status --no-renames``: the number of commits and every path
+    any of them adds, modifies or changes the type of, sorted by bytes. Newest commits come
+    first, so the oldest status wins (added, then modified: A)."""
+    # Each commit is its id, then (status, path) pairs; a status is "\nM" or "M", an id is
+    # 40 or 64 hex digits, so the two cannot be confused.
+    commits = 0
+    found: dict[bytes, int] = {}
+    tokens = iter(out.split(b"\0"))
+    for token in tokens:
+        if len(token) > 2:
+            commits += 1
+        elif token:
+            path = next(tokens, b"")
+            if token[-1] in _ADDED_OR_MODIFIED and path:
+                found[path] = token[-1]
+    return commits, [Change(os.fsdecode(path), chr(found[path])) for path in sorted(found)]
+
+
+def status_entries(out: bytes) -> list[tuple[str, str]]:
+    """``status --porcelain=v1 -z --no-renames``: (XY, path) records."""
+    entries = []
+    for record in out.split(b"\0"):
+        if len(record) > 3:
+            entries.append((record[:2].decode(), os.fsdecode(record[3:])))
+    return entries
+
+
+def tree_entries(out: bytes, *, folders: bool = False) -> Iterator[tuple[str, Entry]]:
+    """``ls-tree -z``: "<mode> <type> <id>\\t<path>" records; folders (as mode ``040000``) only
+    with ``folders``."""
+    for record in out.split(b"\0"):
+        meta, _, name = record.partition(b"\t")
+        if name:
+            mode, kind, oid = meta.decode().split(" ")
+            if kind != "tree" or folders:
+                yield os.fsdecode(name), (FOLDER if kind == "tree" else mode, oid)
+
+
+def index_entries(out: bytes) -> Iterator[tuple[str, Entry]]:
+    """``ls-files -s -z``: "<mode> <id> <stage>\\t<path>" records (stage 0: not in conflict)."""
+    for record in out.split(b"\0"):
+        meta, _, name = record.partition(b"\t")
+        if name:
+            mode, oid, stage = meta.decode().split(" ")
+            if stage == "0":
+                yield os.fsdecode(name), (mode, oid)
+
+
+def cat_file_header(header: bytes) -> tuple[str, int] | None:
+    """``cat-file --batch``'s header: (type, size) from "<id> <type> <size>"; None for
+    "<name> missing" (or "ambiguous"), the name maybe spaced."""
+    parts = header.split()
+    if len(parts) != 3 or not parts[2].isdigit() or not is_hex(parts[0].decode("latin-1")):
+        return None
+    return parts[1].decode(), int(parts[2])
+
+
+def packed_ref(data: bytes, ref: str) -> str | None:
+    """The id ``ref`` has in a ``packed-refs`` file, or None (peeled ``^`` lines and comments
+    are not refs)."""
+    suffix = b" " + os.fsencode(ref)
+    for line in data.split(b"\n"):
+        if line.endswith(suffix) and not line.startswith((b"#", b"^")):
+            oid = line[: -len(suffix)].decode("ascii", "replace")
+            return oid if is_hex(oid) else None
+    return None
+
+
+def main_worktree(out: bytes) -> Path | None:
+    """``worktree list --porcelain``: the main worktree's root (the first record), or None when
+    the repository is bare."""
+    first = out.split(b"\n\n", 1)[0].split(b"\n")
+    if b"bare" in first or not first[0].startswith(b"worktree "):
+        return None
+    return Path(os.fsdecode(first[0][len(b"worktree ") :]))
+
+
+def ident(out: bytes) -> str:
+    """``var GIT_AUTHOR_IDENT``: "Name <email>" without the date that follows it."""
+    who, bracket, _ = os.fsdecode(out.strip()).rpartition(">")
+    return who + bracket
+
+
+def config_values(out: bytes) -> dict[str, str]:
+    """``config -z --get-regexp``: "<key>\\n<value>" records by key (a key set twice gives its
+    last value, as git reads it; a key without a value, ``[section] key``, gives '')."""
+    values = {}
+    for item in out.split(b"\0"):
+        key, _, value = item.partition(b"\n")
+        if key:
+            values[os.fsdecode(key)] = os.fsdecode(value)
+    return values
+
+
+def commit_message(out: bytes) -> str | None:
+    """``cat-file commit``: the message after the headers, as stored; None without one."""
+    _, sep, message = out.partition(b"\n\n")
+    return message.decode("utf-8", "surrogateescape") if sep else None

@@ -1,0 +1,263 @@
+"""One repository as a hook run sees it: what it learnt (staged changes, pushed ranges, status,
+commit ids) is remembered for its lifetime, one hook run. The long questions (staged changes,
+pushed commits, status) can run in the background while the hook does other work
+(``index_source`` starts the first, ``prefetch_*`` the others)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from metawsm_hooks.errors import FatalError
+from metawsm_hooks.git import discovery, parse, refs, worktree
+from metawsm_hooks.git.runner import NO_FLUSH, Git, collect, stop
+from metawsm_hooks.git.tree import Overlay, Tree
+from metawsm_hooks.git.types import EMPTY_TREE, Change, HeadState, PushRange, TreeSource
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+class Repository:
+    """One repository, found from a folder inside it (or its git folder)."""
+
+    git_dir: Path
+    common_dir: Path
+    workdir: Path | None
+    is_bare: bool
+    object_format: str
+
+    def __init__(self, where: discovery.Location) -> None:
+        self.git_dir, self.common_dir, self.workdir, self.is_bare, self.object_format = where
+        self._where = where
+        self._run = Git(self.git_dir, self.workdir)
+        self._staged: dict[Path | None, Overlay] = {}
+        self._staged_changes: dict[Path | None, list[Change]] = {}
+        self._staged_jobs: dict[Path | None, subprocess.Popen[bytes]] = {}
+        self._push_jobs: dict[tuple[str, ...], subprocess.Popen[bytes]] = {}
+        self._pushed: dict[tuple[str, ...], PushRange] = {}
+        self._commits: dict[str, str | None] = {}
+        self._status: dict[Path | None, list[tuple[str, str]]] = {}
+        self._status_job: subprocess.Popen[bytes] | None = None
+        self._main_root: tuple[Path | None] | None = None
+
+    def __repr__(self) -> str:
+        return f"Repository(git_dir={self.git_dir!s}, workdir={self.workdir!s})"
+
+    @classmethod
+    def discover(cls, start: Path | None = None) -> Repository:
+        """The repository ``start`` (default: the current folder) is in; see
+        ``discovery.locate``."""
+        return cls(discovery.locate(Path.cwd() if start is None else start))
+
+    def main_root(self) -> Path | None:
+        """The root of the main worktree (None when the repository is bare)."""
+        if self._main_root is None:
+            self._main_root = (discovery.main_root(self._run, self._where),)
+        return self._main_root[0]
+
+    def hooks_dir(self) -> Path:
+        """Where git runs hooks from (``core.hooksPath``, else ``<common_dir>/hooks``)."""
+        return discovery.hooks_dir(self._run)
+
+    def head(self) -> HeadState:
+        return refs.head_state(self._run, self.git_dir, self.common_dir)
+
+    # --- what is being committed ----------------------------------------------------------------
+
+    def staged_changes(self, *, index_file: Path | None = None) -> list[Change]:
+        """The index being committed (``index_file``, as ``$GIT_INDEX_FILE`` names it; default
+        the repository's index) against HEAD, or the empty tree before the first commit.
+        Renames are detected (R, ``old_path`` set); deletions are listed as D."""
+        key = worktree.index_path(index_file)
+        if key not in self._staged_changes:
+            self._read_staged(key)
+        return list(self._staged_changes[key])
+
+    def _start_staged(self, key: Path | None) -> None:
+        """Start comparing the index with HEAD in the background: the one expensive question of
+        a commit (it reads the whole index) then overlaps with the hook's own start-up."""
+        if key in self._staged or key in self._staged_jobs:
+            return
+        base = self.head().oid or EMPTY_TREE[self.object_format]
+        self._staged_jobs[key] = self._run.spawn(*worktree.staged_args(base), index_file=key)
+
+    def _read_staged(self, key: Path | None) -> None:
+        self._start_staged(key)
+        changes, overlay = parse.diff_index(collect(self._staged_jobs.pop(key)))
+        self._staged_changes[key] = changes
+        self._staged[key] = overlay
+
+    def _overlay(self, key: Path | None, wait: bool) -> Overlay | None:
+        """The staged changes of an index by path; None while still being read, unless
+        ``wait``."""
+        if key not in self._staged:
+            if not wait and key in self._staged_jobs and self._staged_jobs[key].poll() is None:
+                return None
+            self._read_staged(key)
+        return self._staged[key]
+
+    def index_tree_id(self, *, index_file: Path | None = None) -> str:
+        """The id of the tree the index would commit; see ``worktree.write_index_tree``."""
+        index = worktree.index_path(index_file) or self.git_dir / "index"
+        return worktree.write_index_tree(self._run, index)
+
+    def index_source(self, *, index_file: Path | None = None) -> TreeSource:
+        """The index being committed, read-only; starts git on the staged changes at once."""
+        key = worktree.index_path(index_file)
+        self._start_staged(key)
+        return Tree(
+            self._run,
+            lambda: self.head().oid,
+            overlay=lambda wait: self._overlay(key, wait),
+            index_file=key,
+            label="the index",
+        )
+
+    # --- commits and pushes ---------------------------------------------------------------------
+
+    def resolve(self, rev: str) -> str | None:
+        """The full id of the commit ``rev`` names, or None."""
+        if rev in self._commits:  # only ids are remembered: what a name points to may move
+            return self._commits[rev]
+        found = refs.rev_parse(self._run, rev, "commit")
+        if parse.is_hex(rev):
+            self._commits[rev] = found
+        return found
+
+    def tree_id_of(self, rev: str) -> str:
+        tree = refs.rev_parse(self._run, rev, "tree")
+        if tree is None:
+            raise FatalError(f"'{rev}' is not a commit or tree here; fetch it first")
+        return tree
+
+    def commit_source(self, rev: str) -> TreeSource:
+        oid = self.resolve(rev)
+        if oid is None:
+            raise FatalError(f"'{rev}' is not a commit here; fetch it first")
+        return Tree(self._run, lambda: oid, label=f"commit {oid[:12]}")
+
+    def pushed_changes(
+        self,
+        *,
+        new: str,
+        old: str | None,
+        remote: str | None,
+        exclude_all_refs: bool = False,
+    ) -> PushRange:
+        """Commits reachable from ``new`` and neither from ``old`` (when given and not all zeros)
+        nor from any ``refs/remotes/<remote>/*`` (when ``remote`` is given) nor, with
+        ``exclude_all_refs``, from any ref of this repository (on a server, in pre-receive: what
+        it has before the push); every path any of them adds, modifies or changes the type of (a
+        path added then deleted within the range counts; a rename counts as its new path; a merge
+        counts what it changes against its first parent)."""
+        args = refs.pushed_log_args(new, old, remote, exclude_all_refs)
+        if args not in self._pushed:
+            self.prefetch_pushed_changes(
+                new=new, old=old, remote=remote, exclude_all_refs=exclude_all_refs
+            )
+            commits, changes = parse.log_name_status(collect(self._push_jobs.pop(args)))
+            if commits == 0 and self.resolve(new) is None:
+                raise FatalError(f"'{new}' is not a commit here; nothing can be checked")
+            self._pushed[args] = PushRange(commits=commits, changes=changes)
+        found = self._pushed[args]
+        return PushRange(commits=found.commits, changes=list(found.changes))
+
+    def prefetch_pushed_changes(
+        self,
+        *,
+        new: str,
+        old: str | None,
+        remote: str | None,
+        exclude_all_refs: bool = False,
+    ) -> None:
+        """Start ``pushed_changes`` with these arguments in the background (git's walk of the
+        pushed commits is the long part of a push), so that it overlaps with other work."""
+        args = refs.pushed_log_args(new, old, remote, exclude_all_refs)
+        if args not in self._pushed and args not in self._push_jobs:
+            self._push_jobs[args] = self._run.spawn(*args, extra_env=NO_FLUSH)
+
+    # --- the working tree -----------------------------------------------------------------------
+
+    def prefetch_status(self) -> None:
+        """Start reading the working tree's status in the background; ``dirty_paths`` and
+        ``worktree_matches_commit`` then take it without waiting for a second scan. Worth it
+        before another long git call (a push's ``pushed_changes``)."""
+        if self.workdir is None or None in self._status or self._status_job is not None:
+            return
+        self._status_job = self._run.spawn(*worktree.STATUS_ARGS)
+
+    def dirty_paths(self, *, ignore: Sequence[str] = ()) -> list[str]:
+        """Unstaged, staged-uncommitted and untracked (not ignored) paths, sorted; ``ignore``
+        are exact paths (relative to the worktree root) left out."""
+        skip = set(ignore)
+        paths = {path for _, path in self._status_entries(None) if path not in skip}
+        return sorted(paths, key=os.fsencode)
+
+    def worktree_matches_index(
+        self, *, index_file: Path | None = None, ignore: Sequence[str] = ()
+    ) -> bool:
+        """Nothing in the working tree differs from the index and nothing untracked is there:
+        the tree being committed is exactly what is on disk."""
+        skip = set(ignore)
+        entries = self._status_entries(worktree.index_path(index_file))
+        return not any(xy[1] != " " for xy, path in entries if path not in skip)
+
+    def worktree_matches_commit(self, rev: str, *, ignore: Sequence[str] = ()) -> bool:
+        """HEAD is ``rev`` and nothing is dirty."""
+        if self.workdir is None:
+            return False
+        oid = self.resolve(rev)
+        return oid is not None and self.head().oid == oid and not self.dirty_paths(ignore=ignore)
+
+    def _status_entries(self, key: Path | None) -> list[tuple[str, str]]:
+        if self.workdir is None:
+            raise FatalError("a bare repository has no working tree to inspect")
+        if key not in self._status:
+            job, self._status_job = self._status_job, None
+            if key is not None or job is None:
+                job = self._run.spawn(*worktree.STATUS_ARGS, index_file=key)
+            self._status[key] = parse.status_entries(collect(job))
+        return self._status[key]
+
+    def materialize(self, tree_id: str, dest: Path) -> None:
+        """Write every file of ``tree_id`` into ``dest``; see ``worktree.materialize``."""
+        worktree.materialize(self._run, tree_id, dest)
+
+    # --- configuration --------------------------------------------------------------------------
+
+    def config_value(self, key: str) -> str | None:
+        out = self._run.run("config", "--get", key, ok=(0, 1))
+        return os.fsdecode(out.rstrip(b"\n")) if out else None
+
+    def config_values(self, *keys: str) -> dict[str, str]:
+        """The values of ``keys`` (lower-case ``section.name``), in one git call; a key that is
+        not set is absent; a key set twice gives its last value, as git reads it."""
+        pattern = "^(" + "|".join(key.replace(".", "\\.") for key in keys) + ")$"
+        out = self._run.run("config", "-z", "--get-regexp", pattern, ok=(0, 1))
+        return parse.config_values(out)
+
+    def commit_message(self, rev: str) -> str | None:
+        """The message of commit ``rev`` as stored, None when there is no such commit."""
+        return parse.commit_message(self._run.run("cat-file", "commit", rev, ok=None))
+
+    def identity(self) -> str:
+        """``Name <email>`` as git would write it as a commit's author, '' when unset."""
+        return parse.ident(self._run.run("var", "GIT_AUTHOR_IDENT", ok=None))
+
+    def remote_url(self, name: str) -> str | None:
+        if not name or name.startswith("-"):
+            return None
+        out = self._run.run("remote", "get-url", name, ok=None)
+        return os.fsdecode(out.rstrip(b"\n")) or None
+
+    def close(self) -> None:
+        """Stop the helper processes (also done when the object is collected)."""
+        self._run.close()
+        for job in [*self._staged_jobs.values(), *self._push_jobs.values(), self._status_job]:
+            stop(job)
+        self._staged_jobs.clear()
+        self._push_jobs.clear()
+        self._status_job = None
