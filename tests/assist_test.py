@@ -17,7 +17,7 @@ from metawsm_hooks.assist import (
     consult,
     parse_reply,
 )
-from metawsm_hooks.policy import Policy, default_policy
+from metawsm_hooks.policy import Policy, default_policy, replace
 from metawsm_hooks.store import Store
 
 STANDIN = str(Path(__file__).resolve().parents[1] / "examples" / "operator-standin")
@@ -68,13 +68,9 @@ def policy(**changes: object) -> Policy:
     operator: dict[str, object] = {"unhealthy_confirmations": 1}
     for key, value in changes.items():
         (llm if key in LLM_FIELDS else operator)[key] = value
-    return dataclasses.replace(
+    return replace(
         base,
-        operator=dataclasses.replace(
-            base.operator,
-            llm=dataclasses.replace(base.operator.llm, **llm),  # type: ignore[arg-type]
-            **operator,  # type: ignore[arg-type]
-        ),
+        operator=replace(base.operator, llm=replace(base.operator.llm, **llm), **operator),
     )
 
 

@@ -29,7 +29,7 @@ from metawsm_hooks.constants import STORE_RELPATH
 from metawsm_hooks.git.repository import Repository
 from metawsm_hooks.git.types import Change
 from metawsm_hooks.golang.strings import go_trim
-from metawsm_hooks.policy import Policy, default_policy
+from metawsm_hooks.policy import Policy, default_policy, replace
 from metawsm_hooks.store import Store, store_files
 from testing.util import commit_all, git, write
 
@@ -52,10 +52,10 @@ def gone(pid: int, seconds: float = 3.0) -> bool:
 
 def make_policy(*, hooks: dict[str, object] | None = None, **git_pr: object) -> Policy:
     base = default_policy()
-    return dataclasses.replace(
+    return replace(
         base,
-        git_pr=dataclasses.replace(base.git_pr, **git_pr),  # type: ignore[arg-type]
-        hooks=dataclasses.replace(base.hooks, **(hooks or {})),  # type: ignore[arg-type]
+        git_pr=replace(base.git_pr, **git_pr),
+        hooks=replace(base.hooks, **(hooks or {})),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import yaml
 from metawsm_hooks.constants import HOOK_TYPES
 from metawsm_hooks.main import build_parser
 from metawsm_hooks.policy import HooksSettings
+from metawsm_hooks.policy.struct import fields
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -36,7 +36,7 @@ def test_readme_mentions_every_stage(stage: str) -> None:
     assert f"`{stage}`" in README
 
 
-@pytest.mark.parametrize("setting", [f.name for f in dataclasses.fields(HooksSettings)])
+@pytest.mark.parametrize("setting", [f.name for f in fields(HooksSettings)])
 def test_readme_documents_every_hooks_setting_with_its_default(setting: str) -> None:
     default = getattr(HooksSettings(), setting)
     shown = (

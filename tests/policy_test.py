@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import pickle
@@ -30,10 +29,12 @@ from metawsm_hooks.policy import (
     Policy,
     PolicyResult,
     RunnerOptions,
+    asdict,
     default_policy,
     defaults_result,
     load_policy_bytes,
     load_policy_path,
+    replace,
     runtime_entries,
 )
 from metawsm_hooks.policy.schema_export import json_schema
@@ -72,17 +73,17 @@ def test_defaults_are_metawsms() -> None:
     assert p.docs.api.workspace_endpoints == p.docs.api.repo_endpoints == ()
     assert p.tmux.session_pattern == "{agent}-{workspace}"
     assert p.execution.step_retries == 1
-    assert dataclasses.astuple(p.health) == (300, 900, 1200)
+    assert tuple(asdict(p.health).values()) == (300, 900, 1200)
     assert p.close.require_clean_git is True
-    assert dataclasses.astuple(p.operator)[:4] == (2, 3, 60, 3600)
-    assert dataclasses.astuple(p.operator.llm) == ("assist", "codex", "", 30, 400)
+    assert tuple(asdict(p.operator).values())[:4] == (2, 3, 60, 3600)
+    assert tuple(asdict(p.operator.llm).values()) == ("assist", "codex", "", 30, 400)
     assert p.forum.enabled is True
-    assert dataclasses.astuple(p.forum.topics) == (
+    assert tuple(asdict(p.forum.topics).values()) == (
         "forum.commands",
         "forum.events",
         "forum.integration",
     )
-    assert dataclasses.astuple(p.forum.redis) == (
+    assert tuple(asdict(p.forum.redis).values()) == (
         "redis://127.0.0.1:6379/0",
         "metawsm-forum",
         "metawsm-forum",
@@ -109,7 +110,7 @@ def test_defaults_are_metawsms() -> None:
         "id_rsa",
         "id_ed25519",
     )
-    assert dataclasses.astuple(g.review_feedback) == (False, "assist", True, (), 50, 1)
+    assert tuple(asdict(g.review_feedback).values()) == (False, "assist", True, (), 50, 1)
     assert p.agent_profiles == (
         AgentProfile(
             name="default-shell", runner="shell", runner_options=RunnerOptions(command="bash")
@@ -167,7 +168,7 @@ def test_example_policy_is_valid_and_decoded_over_the_defaults() -> None:
     assert p.agents == (Agent("agent", "codex-default"),)
     assert p.forum == policy.ForumPolicy()  # absent from the file: defaults
     assert p.hooks == HooksSettings()
-    assert dataclasses.replace(p, docs=Policy().docs, git_pr=Policy().git_pr) != Policy()
+    assert replace(p, docs=Policy().docs, git_pr=Policy().git_pr) != Policy()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -487,10 +488,7 @@ def test_absent_keys_keep_their_defaults_at_every_depth() -> None:
     p = load('{"git_pr": {"review_feedback": {"enabled": true}}}').policy
     assert p is not None
     assert p.git_pr.review_feedback == policy.ReviewFeedbackPolicy(enabled=True)
-    assert (
-        dataclasses.replace(p.git_pr, review_feedback=policy.ReviewFeedbackPolicy())
-        == policy.GitPRPolicy()
-    )
+    assert replace(p.git_pr, review_feedback=policy.ReviewFeedbackPolicy()) == policy.GitPRPolicy()
 
 
 def test_a_list_replaces_the_default_list() -> None:
@@ -1092,7 +1090,7 @@ def test_results_are_cached_and_reused(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(metawsm_hooks.policy.load, "_evaluate", fail)
     again = load_policy_bytes(data, source="b")
-    assert again == dataclasses.replace(first, source="b")
+    assert again == replace(first, source="b")
     with pytest.raises(AssertionError):
         load_policy_bytes(data, source="a", strict=True)  # strict is a different entry
 
@@ -1221,7 +1219,7 @@ def test_json_schema_describes_the_policy_and_accepts_the_example() -> None:
     assert schema["properties"]["hooks"]["$ref"] == "#/$defs/HooksSettings"
     example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     assert schema_errors(schema, example, schema) == []
-    assert schema_errors(schema, json.loads(json.dumps(dataclasses.asdict(Policy()))), schema) == []
+    assert schema_errors(schema, json.loads(json.dumps(asdict(Policy()))), schema) == []
     broken = {"version": 0, "git_pr": {"mode": "sometimes"}, "agents": []}
     assert schema_errors(schema, broken, schema) == [
         "$.version: below minimum",

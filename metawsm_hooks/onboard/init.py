@@ -11,12 +11,11 @@ from metawsm_hooks.errors import FatalError
 
 def default_policy_json() -> str:
     """metawsm's default policy as pretty JSON with a trailing newline (no ``hooks`` block)."""
-    import dataclasses
     import json
 
-    from metawsm_hooks.policy import default_policy
+    from metawsm_hooks.policy import asdict, default_policy
 
-    data = dataclasses.asdict(default_policy())
+    data = asdict(default_policy())
     data.pop("hooks", None)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 

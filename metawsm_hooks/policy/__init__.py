@@ -9,11 +9,13 @@ line that set the value, and unknown keys are flagged (warnings, or errors with 
 The top-level ``hooks`` block holds settings of this tool that metawsm ignores; problems there
 never change the verdict unless ``strict`` is set, and a bad setting falls back to its default.
 
-The package, one module per concern: ``schema`` (the classes and metawsm's defaults), ``result``
-(findings and results), ``load`` (files, bytes, defaults), ``decode`` (Go's decoding over the
-defaults), ``rules`` (metawsm's ``Validate``), ``cache`` (validated results by content) and
-``schema_export`` (JSON Schema, through pydantic). Only ``load`` and what it needs on a cache hit
-are imported here; decoding and the rules load on a cache miss, pydantic only for the schema.
+The package, one module per concern: ``schema`` (each field's type, default, documentation and
+rule, with metawsm's defaults), ``constraints`` (the kinds of rule), ``struct`` (the cheap frozen
+records the schema is made of), ``result`` (findings and results), ``load`` (files, bytes,
+defaults), ``decode`` (Go's decoding over the defaults), ``rules`` (metawsm's ``Validate``),
+``cache`` (validated results by content) and ``schema_export`` (JSON Schema, through
+pydantic). Only ``load`` and what it needs on a cache hit are imported here; decoding and the
+rules load on a cache miss, pydantic only for the schema.
 """
 
 from metawsm_hooks.policy.load import (
@@ -52,6 +54,7 @@ from metawsm_hooks.policy.schema import (
     default_policy,
     runtime_entries,
 )
+from metawsm_hooks.policy.struct import asdict, replace
 
 __all__ = [
     "COMMIT_MESSAGE_MODES",
@@ -81,10 +84,12 @@ __all__ = [
     "RunnerOptions",
     "TmuxPolicy",
     "WorkspacePolicy",
+    "asdict",
     "default_policy",
     "defaults_result",
     "load_policy_bytes",
     "load_policy_path",
     "named_policy_path",
+    "replace",
     "runtime_entries",
 ]

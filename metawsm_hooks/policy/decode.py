@@ -10,35 +10,11 @@ the slice, so a later duplicate key that lengthens it again finds the old elemen
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 from metawsm_hooks.golang import encoding_json
 from metawsm_hooks.golang.encoding_json import INT_MAX, INT_MIN, fold_key
 from metawsm_hooks.policy.result import Finding
-from metawsm_hooks.policy.schema import (
-    Agent,
-    AgentProfile,
-    ClosePolicy,
-    DocAPIEndpoint,
-    DocsAPIPolicy,
-    DocsPolicy,
-    ExecutionPolicy,
-    ForumDocsSync,
-    ForumPolicy,
-    ForumRedis,
-    ForumSLA,
-    ForumTopics,
-    GitPRPolicy,
-    HealthPolicy,
-    HooksSettings,
-    LLMPolicy,
-    OperatorPolicy,
-    Policy,
-    ReviewFeedbackPolicy,
-    RunnerOptions,
-    TmuxPolicy,
-    WorkspacePolicy,
-)
+from metawsm_hooks.policy.schema import Policy
+from metawsm_hooks.policy.struct import STRUCTS, Struct, fields
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a measurable share of a hook's start-up; annotations only
@@ -65,7 +41,7 @@ class _Field:
         self.cls = cls
 
 
-class _Struct:
+class _Table:
     __slots__ = ("by_fold", "by_name", "fields", "names")
 
     def __init__(self, spec: list[_Field]) -> None:
@@ -76,66 +52,37 @@ class _Struct:
 
 
 _SCALARS: Final = {"str": _STR, "int": _INT, "bool": _BOOL}
-_STRUCTS: dict[type, _Struct] = {}
+_TABLES: dict[type, _Table] = {}
 
 
-def _struct(cls: type) -> _Struct:
-    known = _STRUCTS.get(cls)
+def _table(cls: type) -> _Table:
+    known = _TABLES.get(cls)
     if known is not None:
         return known
     spec: list[_Field] = []
     for f in fields(cls):
-        annotation = str(f.type)
+        annotation = f.type
         if annotation.startswith("tuple["):
             inner = annotation[len("tuple[") :].split(",")[0].strip()
             if inner in _SCALARS:
                 spec.append(_Field(f.name, _LIST, _SCALARS[inner], None))
             else:
-                spec.append(_Field(f.name, _LIST, _OBJ, _CLASSES[inner]))
+                spec.append(_Field(f.name, _LIST, _OBJ, STRUCTS[inner]))
         elif annotation in _SCALARS:
             spec.append(_Field(f.name, _SCALARS[annotation], 0, None))
         else:
-            spec.append(_Field(f.name, _OBJ, 0, _CLASSES[annotation]))
-    table = _Struct(spec)
-    _STRUCTS[cls] = table
+            spec.append(_Field(f.name, _OBJ, 0, STRUCTS[annotation]))
+    table = _Table(spec)
+    _TABLES[cls] = table
     return table
 
 
-_CLASSES: Final[dict[str, type]] = {
-    cls.__name__: cls
-    for cls in (
-        WorkspacePolicy,
-        DocAPIEndpoint,
-        DocsAPIPolicy,
-        DocsPolicy,
-        TmuxPolicy,
-        ExecutionPolicy,
-        HealthPolicy,
-        ClosePolicy,
-        LLMPolicy,
-        OperatorPolicy,
-        ForumTopics,
-        ForumRedis,
-        ForumSLA,
-        ForumDocsSync,
-        ForumPolicy,
-        ReviewFeedbackPolicy,
-        GitPRPolicy,
-        RunnerOptions,
-        AgentProfile,
-        Agent,
-        HooksSettings,
-        Policy,
-    )
-}
-
-
 def state_of(value: Any) -> Any:
-    """Go-memory state of a dataclass value (used for the defaults)."""
+    """Go-memory state of a schema value (used for the defaults)."""
     if isinstance(value, tuple):
         items = [state_of(item) for item in value]
         return _Slice(items, len(items))
-    if hasattr(value, "__dataclass_fields__"):
+    if isinstance(value, Struct):
         return {f.name: state_of(getattr(value, f.name)) for f in fields(value)}
     return value
 
@@ -150,12 +97,12 @@ def _zero(kind: int, cls: type | None) -> Any:
     if kind == _LIST:
         return _Slice([], 0)
     assert cls is not None
-    return {f.name: _zero(f.kind, f.cls) for f in _struct(cls).fields}
+    return {f.name: _zero(f.kind, f.cls) for f in _table(cls).fields}
 
 
 def build(cls: type, state: dict[str, Any]) -> Any:
     kwargs: dict[str, Any] = {}
-    for f in _struct(cls).fields:
+    for f in _table(cls).fields:
         value = state[f.name]
         if f.kind == _OBJ:
             assert f.cls is not None
@@ -235,7 +182,7 @@ class Decoder:
         lists: tuple[str, ...],
         sink: list[Finding],
     ) -> None:
-        table = _struct(cls)
+        table = _table(cls)
         seen: dict[str, int] = {}
         for member in node.members:
             f = table.by_name.get(member.key) or table.by_fold.get(fold_key(member.key))

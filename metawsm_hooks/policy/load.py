@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import replace
 
 from metawsm_hooks.constants import POLICY_ENV
 from metawsm_hooks.policy.cache import cache_file, cache_read, cache_write
 from metawsm_hooks.policy.result import Finding, PolicyResult
 from metawsm_hooks.policy.schema import Policy
+from metawsm_hooks.policy.struct import replace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing and pathlib cost a measurable share of a hook's start-up

@@ -3,15 +3,14 @@ the result that carries them with the decoded policy."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from metawsm_hooks.policy.struct import Struct
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from metawsm_hooks.policy.schema import Policy
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Struct):
     """One problem: ``path`` is a JSON path such as ``git_pr.required_checks[2]``; ``""`` means
     the file as a whole. ``line``/``column`` are 1-based and ``None`` when the file has no value
     there (for instance a default that breaks a rule together with a value the file sets)."""
@@ -28,8 +27,7 @@ class Finding:
         return out
 
 
-@dataclass(frozen=True)
-class PolicyResult:
+class PolicyResult(Struct):
     """The outcome of loading one policy. ``policy`` is ``None`` only when the file could not be
     read or is not JSON; with other errors it holds the values as metawsm would have decoded them.
     """

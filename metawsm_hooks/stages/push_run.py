@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from metawsm_hooks import remote as remotes
 from metawsm_hooks.output import Output
-from metawsm_hooks.policy import Policy, PolicyResult, load_policy_path
+from metawsm_hooks.policy import Policy, PolicyResult, load_policy_path, replace
 from metawsm_hooks.stages.common import (
     Verdict,
     actor_of,
