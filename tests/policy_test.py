@@ -18,8 +18,6 @@ from hypothesis import strategies as st
 
 import metawsm_hooks.policy.load
 from metawsm_hooks import policy
-from metawsm_hooks.golang import net_url
-from metawsm_hooks.golang.strings import go_lower, go_trim
 from metawsm_hooks.policy import (
     Agent,
     AgentProfile,
@@ -420,64 +418,6 @@ def test_rules(text: str, expected: list[str]) -> None:
     assert error_paths(result) == expected
     assert result.valid is (expected == [])
     assert all(f.line in (1, None) for f in result.errors)
-
-
-# ---------------------------------------------------------------------------------------------
-# Go's url.Parse as metawsm uses it
-
-
-@pytest.mark.parametrize(
-    ("url", "ok"),
-    [
-        pytest.param("http://127.0.0.1:8787", True, id="plain"),
-        pytest.param("https://docs.example.com/a/b?c=d#e", True, id="full"),
-        pytest.param("HTTP://x", True, id="scheme-lower-cased"),
-        pytest.param("http://[::1]:80", True, id="ipv6-port"),
-        pytest.param("http://[fe80::1%25en0]:8080/", True, id="ipv6-zone"),
-        pytest.param("http://[fe80::1%en0]", False, id="zone-not-escaped"),
-        pytest.param("http://[fe80::1%25]", False, id="zone-empty"),
-        pytest.param("http://[::ffff:1.2.3.4]", True, id="ipv4-mapped"),
-        pytest.param("http://[127.0.0.1]", False, id="ipv4-in-brackets"),
-        pytest.param("http://[v1.x]", False, id="ipvfuture"),
-        pytest.param("http://[::1", False, id="missing-bracket"),
-        pytest.param("http://[::1]x", False, id="junk-after-bracket"),
-        pytest.param("http://[1::2::3]", False, id="two-ellipses"),
-        pytest.param("http://[1:2:3:4:5:6:7:8]", True, id="eight-groups"),
-        pytest.param("http://[12345::1]", False, id="five-digit-group"),
-        pytest.param("http://a b", False, id="space-in-host"),
-        pytest.param("http://a{b}", False, id="brace-in-host"),
-        pytest.param("http:///path", False, id="empty-host"),
-        pytest.param("http://user@:80", True, id="userinfo-and-port-only"),
-        pytest.param("http://:8080", True, id="port-only-is-a-host"),
-        pytest.param("http://@h", True, id="empty-userinfo"),
-        pytest.param("http://@", False, id="userinfo-no-host"),
-        pytest.param("http://us er@h", False, id="space-in-userinfo"),
-        pytest.param("http://u%zz@h", False, id="bad-escape-in-userinfo"),
-        pytest.param("http:x", False, id="opaque"),
-        pytest.param("http:/x", False, id="no-authority"),
-        pytest.param("//h", False, id="no-scheme"),
-        pytest.param("ftp://h", False, id="other-scheme"),
-        pytest.param("1http://h", False, id="scheme-starts-with-digit"),
-        pytest.param("://h", False, id="missing-scheme"),
-        pytest.param("http://h:port", False, id="port-not-digits"),
-        pytest.param("http://h:", True, id="empty-port"),
-        pytest.param("http://h:99999", True, id="no-port-range-check"),
-        pytest.param("http://a:b:80", True, id="colons-before-port"),
-        pytest.param("http://h%41", False, id="ascii-escape-in-host"),
-        pytest.param("http://h%c3%a9", True, id="utf8-escape-in-host"),
-        pytest.param("http://\u00e9t\u00e9.example", True, id="utf8-host"),
-        pytest.param("http://h/%zz", False, id="bad-escape-in-path"),
-        pytest.param("http://h/%4", False, id="short-escape-in-path"),
-        pytest.param("http://h/?q=%zz", True, id="bad-escape-in-query"),
-        pytest.param("http://h/#%zz", False, id="bad-escape-in-fragment"),
-        pytest.param("http://h/\x7f", False, id="control-in-path"),
-        pytest.param("http://h/?\x01", False, id="control-in-query"),
-        pytest.param("http://h/#\x01", True, id="control-in-fragment-passes"),
-        pytest.param("http://h/a?b?", True, id="question-marks"),
-    ],
-)
-def test_urls_are_judged_like_go(url: str, ok: bool) -> None:
-    assert net_url.is_http_url(url) is ok
 
 
 # ---------------------------------------------------------------------------------------------
@@ -915,35 +855,7 @@ def test_a_hooks_block_of_the_wrong_type_only_warns() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Go's string functions
-
-
-@pytest.mark.parametrize(
-    ("raw", "trimmed"),
-    [
-        pytest.param(" \t\n\v\f\rx\r\n", "x", id="ascii"),
-        pytest.param(
-            "\u00a0\u0085x\u2028\u2029\u3000\u1680\u202f\u205f", "x", id="unicode-white-space"
-        ),
-        pytest.param("\u001cx\u001f", "\u001cx\u001f", id="information-separators-stay"),
-        pytest.param("\u200bx\ufeff", "\u200bx\ufeff", id="zero-width-stays"),
-    ],
-)
-def test_go_trim(raw: str, trimmed: str) -> None:
-    assert go_trim(raw) == trimmed
-
-
-@pytest.mark.parametrize(
-    ("raw", "lowered"),
-    [
-        pytest.param("ASSIST", "assist", id="ascii"),
-        pytest.param("ASS\u0130ST", "assist", id="dotted-capital-i"),
-        pytest.param("\u03a3\u0391\u03a3", "\u03c3\u03b1\u03c3", id="no-final-sigma"),
-        pytest.param("\u212aelvin", "kelvin", id="kelvin-sign"),
-    ],
-)
-def test_go_lower(raw: str, lowered: str) -> None:
-    assert go_lower(raw) == lowered
+# metawsm's run-time reading of lists
 
 
 def test_runtime_entries() -> None:
