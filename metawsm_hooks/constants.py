@@ -32,6 +32,12 @@ STORE_SIDE_SUFFIXES: Final = ("-wal", "-shm", "-journal", STORE_LOCK_SUFFIX)
 # The store and its side files as one git exclude pattern.
 STORE_EXCLUDE: Final = STORE_RELPATH + "*"
 
+# metawsm's own tables (internal/store/sqlite.go). run_pull_requests is created by the hooks
+# too, so only all four together say that metawsm uses a store.
+METAWSM_TABLES: Final = ("runs", "run_tickets", "steps", "run_pull_requests")
+# The git setting naming metawsm's home folder (install --home, onboard --home).
+HOME_CONFIG_KEY: Final = "metawsm.home"
+
 # Environment variables naming the policy file, the store and metawsm's home folder.
 POLICY_ENV: Final = "METAWSM_POLICY"
 DB_ENV: Final = "METAWSM_DB"

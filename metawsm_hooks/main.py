@@ -33,18 +33,30 @@ def _common(
             "--policy",
             metavar="PATH",
             type=Path,
-            help="policy file to use (default: $METAWSM_POLICY, else .metawsm/policy.json)",
+            help="policy file to use (default: $METAWSM_POLICY, else the metawsm home's,"
+            " else .metawsm/policy.json tracked, else in the work tree, else metawsm's defaults)",
         )
     if db:
         parser.add_argument(
             "--db",
             metavar="PATH",
-            help="store to use (default: $METAWSM_DB, else .metawsm/metawsm.db)",
+            help="store to use (default: $METAWSM_DB, else the metawsm home's"
+            " .metawsm/metawsm.db, else .metawsm/metawsm.db under the main worktree)",
         )
     if fmt:
         parser.add_argument(
             "--format", choices=("human", "json"), default="human", help="output format"
         )
+
+
+def _home_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        type=Path,
+        help="the metawsm home (the folder metawsm runs from, holding .metawsm/): recorded as"
+        " git config metawsm.home for every worktree; its policy and store are then used",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,11 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="hook_types",
         help="hook to install (repeatable; default: pre-commit, commit-msg, pre-push)",
     )
+    _home_option(p)
     sub.add_parser("uninstall", help="remove the git hooks, restoring chained ones")
     p = sub.add_parser("doctor", help="check the setup and say how to fix it")
-    _common(p, db=True)
+    _common(p, db=True, fmt=True)
     p = sub.add_parser("onboard", help="init + install + doctor")
     p.add_argument("--force", action="store_true", help="overwrite an existing policy file")
+    _home_option(p)
     _common(p, db=True)
 
     p = sub.add_parser("status", help="recorded pull requests and recent hook runs")
@@ -250,7 +264,7 @@ def _dispatch(ns: argparse.Namespace, out: Output) -> int:
     if command == "install":
         from metawsm_hooks.commands.install import install
 
-        return install(out, hook_types=tuple(ns.hook_types or ()))
+        return install(out, hook_types=tuple(ns.hook_types or ()), home=ns.home)
     if command == "uninstall":
         from metawsm_hooks.commands.install import uninstall
 
@@ -262,7 +276,7 @@ def _dispatch(ns: argparse.Namespace, out: Output) -> int:
     if command == "onboard":
         from metawsm_hooks.commands.onboard import onboard
 
-        return onboard(out, force=ns.force, policy=policy, db=db)
+        return onboard(out, force=ns.force, policy=policy, db=db, home=ns.home)
     if command == "status":
         from metawsm_hooks.commands.status import status
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from metawsm_hooks.constants import (
     DB_ENV,
+    METAWSM_TABLES,
     PR_STATES,
     RFC3339_UTC,
     STORE_LOCK_SUFFIX,
@@ -168,15 +169,23 @@ class AssistRecord(NamedTuple):
 
 
 def store_path(
-    *, override: str | None, main_root: Path | None, git_dir: Path, is_bare: bool
+    *,
+    override: str | None,
+    main_root: Path | None,
+    git_dir: Path,
+    is_bare: bool,
+    home: Path | None = None,
 ) -> Path:
-    """``--db`` else ``$METAWSM_DB`` else metawsm's ``.metawsm/metawsm.db`` under the main worktree,
-    else (bare repositories, server side) ``<git_dir>/metawsm/metawsm.db``."""
+    """``--db`` else ``$METAWSM_DB`` else ``<home>/.metawsm/metawsm.db`` when a metawsm home is
+    configured (the store metawsm reads), else metawsm's ``.metawsm/metawsm.db`` under the main
+    worktree, else (bare repositories, server side) ``<git_dir>/metawsm/metawsm.db``."""
     if override:
         return Path(override)
     env = os.environ.get(DB_ENV, "")
     if env:
         return Path(env)
+    if home is not None:
+        return home / STORE_RELPATH
     if main_root is not None and not is_bare:
         return main_root / STORE_RELPATH
     return git_dir / "metawsm" / "metawsm.db"
@@ -209,6 +218,29 @@ def _epoch(text: str) -> int | None:
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     days = era * 146097 + doe - 719468
     return days * 86400 + hour * 3600 + minute * 60 + second
+
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d+)?(?:([Zz])|([+-])(\d\d):(\d\d))\Z"
+)
+
+
+def rfc3339_epoch(text: str) -> float | None:
+    """Seconds since the epoch for an RFC 3339 time as metawsm (Go) writes it, with ``Z`` or an
+    offset and optional fractional seconds (``2026-02-08T11:22:26-08:00``); None otherwise."""
+    found = _RFC3339.match(text.strip())
+    if found is None:
+        return None
+    utc = f"{found.group(1)}-{found.group(2)}-{found.group(3)}T{found.group(4)}:{found.group(5)}:"
+    whole = _epoch(f"{utc}{found.group(6)}Z")
+    if whole is None:
+        return None
+    fraction = float(found.group(7)) if found.group(7) else 0.0
+    offset = 0
+    if found.group(9):
+        offset = (int(found.group(10)) * 60 + int(found.group(11))) * 60
+        offset = offset if found.group(9) == "+" else -offset
+    return whole + fraction - offset
 
 
 def _text(value: str) -> str:
@@ -468,15 +500,20 @@ class Store:
                 ),
             )
 
-    def hook_runs(self, *, ticket: str | None = None, limit: int = 20) -> list[dict[str, object]]:
-        """Recent hook runs, most recent first."""
+    def hook_runs(
+        self, *, tickets: Sequence[str] | None = None, limit: int = 20
+    ) -> list[dict[str, object]]:
+        """Recent hook runs whose ticket is one of ``tickets`` (None: all), most recent first
+        (the order they were written in, which is the order of their times)."""
         columns = ", ".join(HOOK_RUN_COLUMNS)
-        if ticket is None:
+        if tickets is None:
             rows = self._read(f"SELECT {columns} FROM hook_runs ORDER BY id DESC LIMIT ?", (limit,))
         else:
+            marks = ", ".join("?" for _ in tickets)
             rows = self._read(
-                f"SELECT {columns} FROM hook_runs WHERE ticket = ? ORDER BY id DESC LIMIT ?",
-                (_text(ticket), limit),
+                f"SELECT {columns} FROM hook_runs WHERE ticket IN ({marks})"
+                " ORDER BY id DESC LIMIT ?",
+                (*(_text(t) for t in tickets), limit),
             )
         return [dict(zip(HOOK_RUN_COLUMNS, row, strict=True)) for row in rows]
 
@@ -530,22 +567,27 @@ class Store:
         credential_mode: str,
         actor: str,
         validation_json: str,
+        workspace_name: str = "",
     ) -> None:
         """A blocked or failed push: ``error_text``, ``validation_json`` and ``updated_at`` change;
-        ``commit_sha`` stays what the last successful push recorded ('' for a new row)."""
+        ``commit_sha`` stays what the last successful push recorded ('' for a new row), and an
+        existing ``workspace_name`` is kept."""
         stamp = rfc3339(_clock())
         with self._write() as db:
             db.execute(
-                "INSERT INTO run_pull_requests (run_id, ticket, repo, head_branch, base_branch,"
-                " remote_name, credential_mode, actor, validation_json, error_text, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO run_pull_requests (run_id, ticket, repo, workspace_name, head_branch,"
+                " base_branch, remote_name, credential_mode, actor, validation_json, error_text,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (run_id, ticket, repo) DO UPDATE SET"
+                " workspace_name = CASE WHEN workspace_name = ''"
+                " THEN excluded.workspace_name ELSE workspace_name END,"
                 " error_text = excluded.error_text, validation_json = excluded.validation_json,"
                 " updated_at = excluded.updated_at",
                 (
                     _text(key.run_id),
                     _text(key.ticket),
                     _text(key.repo),
+                    _text(workspace_name),
                     _text(head_branch),
                     _text(base_branch),
                     _text(remote_name),
@@ -559,9 +601,17 @@ class Store:
             )
 
     def record_pr(
-        self, key: PRKey, *, url: str, number: int, state: str, now: float | None = None
+        self,
+        key: PRKey,
+        *,
+        url: str,
+        number: int,
+        state: str,
+        workspace_name: str = "",
+        now: float | None = None,
     ) -> None:
-        """The PR itself (``pr record``). ``number`` 0 keeps a number already recorded."""
+        """The PR itself (``pr record``). ``number`` 0 keeps a number already recorded;
+        ``workspace_name`` is written into a new row only (an existing row keeps its own)."""
         state = state.strip().lower()
         if state not in PR_STATES:
             raise FatalError(f"PR state '{state}' is not one of {', '.join(PR_STATES)}")
@@ -570,9 +620,11 @@ class Store:
         stamp = rfc3339(_clock() if now is None else now)
         with self._write() as db:
             db.execute(
-                "INSERT INTO run_pull_requests (run_id, ticket, repo, pr_number, pr_url, pr_state,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO run_pull_requests (run_id, ticket, repo, workspace_name, pr_number,"
+                " pr_url, pr_state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (run_id, ticket, repo) DO UPDATE SET"
+                " workspace_name = CASE WHEN workspace_name = ''"
+                " THEN excluded.workspace_name ELSE workspace_name END,"
                 " pr_number = CASE WHEN excluded.pr_number <> 0"
                 " THEN excluded.pr_number ELSE pr_number END,"
                 " pr_url = excluded.pr_url, pr_state = excluded.pr_state,"
@@ -581,6 +633,7 @@ class Store:
                     _text(key.run_id),
                     _text(key.ticket),
                     _text(key.repo),
+                    _text(workspace_name),
                     number,
                     _text(url),
                     state,
@@ -589,18 +642,82 @@ class Store:
                 ),
             )
 
-    def pull_requests(self, *, ticket: str | None = None) -> list[dict[str, object]]:
-        """Rows of ``run_pull_requests`` (metawsm's column names), most recently updated first."""
+    def pull_requests(self, *, tickets: Sequence[str] | None = None) -> list[dict[str, object]]:
+        """Rows of ``run_pull_requests`` (metawsm's column names) whose ticket is one of
+        ``tickets`` (None: all), most recently updated first: ``updated_at`` compared as a time
+        (metawsm writes RFC 3339 with any offset), rows whose stamp does not parse last."""
         columns = ", ".join(PR_COLUMNS)
-        order = "ORDER BY updated_at DESC, run_id, ticket, repo"
-        if ticket is None:
-            rows = self._read(f"SELECT {columns} FROM run_pull_requests {order}")
+        if tickets is None:
+            rows = self._read(f"SELECT {columns} FROM run_pull_requests")
         else:
+            marks = ", ".join("?" for _ in tickets)
             rows = self._read(
-                f"SELECT {columns} FROM run_pull_requests WHERE ticket = ? {order}",
-                (_text(ticket),),
+                f"SELECT {columns} FROM run_pull_requests WHERE ticket IN ({marks})",
+                tuple(_text(t) for t in tickets),
             )
-        return [dict(zip(PR_COLUMNS, row, strict=True)) for row in rows]
+        found = [dict(zip(PR_COLUMNS, row, strict=True)) for row in rows]
+        found.sort(key=lambda r: (str(r["run_id"]), str(r["ticket"]), str(r["repo"])))
+        found.sort(key=lambda r: -(rfc3339_epoch(str(r["updated_at"])) or float("-inf")))
+        return found
+
+    def ticket_spellings(self) -> list[str]:
+        """Every ticket the store names (PR rows, hook runs, metawsm's run tickets), as written."""
+        sql = "SELECT ticket FROM run_pull_requests UNION SELECT ticket FROM hook_runs"
+        if "run_tickets" in self.metawsm_tables():
+            sql += " UNION SELECT ticket FROM run_tickets"
+        return [str(row[0]) for row in self._read(sql) if row[0] is not None]
+
+    # -- metawsm's own records (read only) --
+
+    def metawsm_tables(self) -> tuple[str, ...]:
+        """Which of metawsm's tables (``METAWSM_TABLES``, in that order) the store holds."""
+        marks = ", ".join("?" for _ in METAWSM_TABLES)
+        rows = self._read(
+            f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})",
+            METAWSM_TABLES,
+        )
+        present = {str(row[0]) for row in rows}
+        return tuple(name for name in METAWSM_TABLES if name in present)
+
+    def metawsm_run_ids(self) -> list[str]:
+        """metawsm's run ids (``runs.run_id``)."""
+        return [str(row[0]) for row in self._read("SELECT run_id FROM runs ORDER BY run_id")]
+
+    def metawsm_tickets(self, run_id: str) -> list[str]:
+        """The tickets of metawsm's run ``run_id`` as metawsm spells them: ``run_tickets``, and
+        the tickets its steps name."""
+        rows = self._read(
+            "SELECT ticket FROM run_tickets WHERE run_id = ?"
+            " UNION SELECT ticket FROM steps WHERE run_id = ? AND ticket <> ''",
+            (_text(run_id), _text(run_id)),
+        )
+        return sorted(str(row[0]) for row in rows)
+
+    def metawsm_run_tickets(self) -> set[tuple[str, str]]:
+        """Every ``(run_id, ticket)`` metawsm knows (empty without its tables)."""
+        if self.metawsm_tables() != METAWSM_TABLES:
+            return set()
+        rows = self._read("SELECT run_id, ticket FROM run_tickets")
+        return {(str(run), str(ticket)) for run, ticket in rows}
+
+    def pull_request_repos(self, run_id: str, ticket: str) -> list[tuple[str, str]]:
+        """``(repo, workspace_name)`` of every ``run_pull_requests`` row of a run and ticket."""
+        rows = self._read(
+            "SELECT repo, workspace_name FROM run_pull_requests WHERE run_id = ? AND ticket = ?"
+            " ORDER BY repo",
+            (_text(run_id), _text(ticket)),
+        )
+        return [(str(repo), str(workspace or "")) for repo, workspace in rows]
+
+    def step_workspace(self, run_id: str, ticket: str) -> str:
+        """The workspace of the first step of a run and ticket that names one ('' when none),
+        as metawsm maps a workspace to its ticket."""
+        rows = self._read(
+            "SELECT workspace_name FROM steps WHERE run_id = ? AND ticket = ?"
+            " AND workspace_name <> '' ORDER BY step_index LIMIT 1",
+            (_text(run_id), _text(ticket)),
+        )
+        return str(rows[0][0]) if rows else ""
 
     # -- test cache (checks.TestCache) --
 

@@ -142,8 +142,9 @@ def test_invalid_policy_blocks_with_paths_and_lines(hooked: Path) -> None:
     git(hooked, "add", "-A")
     code, text = commit(hooked)
     assert code != 0
-    assert ":3: git_pr.mode" in text
-    assert ":4: git_pr.required_checks[1]" in text
+    # PATH:LINE:COLUMN, the path as the user knows it (hooks run at the worktree's root).
+    assert "\n.metawsm/policy.json:3:13: git_pr.mode" in text.replace("error: ", "\n")
+    assert ".metawsm/policy.json:4:35: git_pr.required_checks[1]" in text
 
 
 def test_invalid_json_policy_blocks_with_line_and_column(hooked: Path) -> None:

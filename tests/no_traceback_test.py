@@ -334,8 +334,8 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Out
 # Cases whose exact ending matters beyond "no traceback".
 EXPECTED = {
     "repo:run-alone": (2, "run needs a stage"),  # never help-and-pass: a hook would fail open
-    "repo:pr-record-huge-number": (2, "too large for a PR number"),
-    "repo:pr-record-url-number-overflow": (2, "too large for a PR number; pass --number N"),
+    "repo:pr-record-huge-number": (2, "is above 2^53 - 1 (9007199254740991)"),
+    "repo:pr-record-url-number-overflow": (2, "give the PR's real number with --number N"),
     "repo:run-db-under-a-file": (1, "(the file cannot be opened or created)"),
     "repo:commit-msg-fifo": (2, "not a regular file"),
     "repo:prepare-commit-msg-fifo": (2, "not a regular file"),

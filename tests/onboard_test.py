@@ -702,10 +702,13 @@ def test_doctor_reports_every_area(repo: Path) -> None:
     write(repo, ".metawsm/policy.json", '{"version": 0, "operator": {"llm": {"mode": "off"}}}\n')
     hooks = Repository.discover(repo).hooks_dir()
     install(hooks, hook_types=("pre-commit",))
+    from metawsm_hooks.layout import resolve_policy
+
+    policy = resolve_policy(repo=Repository.discover(repo), named=None, tree=None, where="")
     checks = doctor(
         cwd=repo,
         hooks_dir=hooks,
-        policy_path=repo / ".metawsm" / "policy.json",
+        policy=policy,
         db_path=repo / ".metawsm" / "metawsm.db",
         root=repo,
     )
@@ -713,11 +716,13 @@ def test_doctor_reports_every_area(repo: Path) -> None:
     assert list(by_name) == [
         "git",
         "libgit2",
+        "metawsm home",
         "policy",
         "hook pre-commit",
         "hook commit-msg",
         "hook pre-push",
         "store",
+        "metawsm tables",
         "git identity",
         "operator command",
     ]

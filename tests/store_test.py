@@ -284,11 +284,11 @@ def test_failure_without_a_row_inserts_an_empty_commit(db_path: Path) -> None:
             actor="x",
             validation_json="{}",
         )
-        (row,) = store.pull_requests(ticket="METAWSM-009")
+        (row,) = store.pull_requests(tickets=["METAWSM-009"])
         assert row["commit_sha"] == ""
         assert row["error_text"] == "forbidden_files: .env"
         assert row["head_branch"] == "h"
-        assert store.pull_requests(ticket="OTHER-1") == []
+        assert store.pull_requests(tickets=["OTHER-1"]) == []
 
 
 def test_record_pr_without_a_push_and_bad_state(db_path: Path) -> None:
@@ -318,7 +318,7 @@ def test_hook_runs_recent_first_filtered_and_limited(db_path: Path) -> None:
         for i in range(5):
             store.record_hook_run(hook_run(stage=f"s{i}", ticket="T-1" if i % 2 else "T-2"))
         assert [r["stage"] for r in store.hook_runs()] == ["s4", "s3", "s2", "s1", "s0"]
-        assert [r["stage"] for r in store.hook_runs(ticket="T-1")] == ["s3", "s1"]
+        assert [r["stage"] for r in store.hook_runs(tickets=["T-1"])] == ["s3", "s1"]
         assert [r["stage"] for r in store.hook_runs(limit=2)] == ["s4", "s3"]
         assert set(store.hook_runs()[0]) == {
             "id",

@@ -3,6 +3,7 @@ and the store they open."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,8 +11,9 @@ from metawsm_hooks.errors import EXIT_BLOCKED, FatalError
 
 if TYPE_CHECKING:
     from metawsm_hooks.git.repository import Repository
+    from metawsm_hooks.layout import ResolvedPolicy
     from metawsm_hooks.output import Output
-    from metawsm_hooks.policy import Policy, PolicyResult
+    from metawsm_hooks.policy import Policy
     from metawsm_hooks.store import Store
 
 
@@ -37,28 +39,35 @@ def explicit_policy(policy: Path | None) -> Path | None:
     return named_policy_path(policy)
 
 
-def working_policy(policy: Path | None) -> PolicyResult:
-    """The policy file in the working tree (or the one named), for commands outside hooks."""
-    from metawsm_hooks.constants import POLICY_RELPATH
-    from metawsm_hooks.policy import defaults_result, load_policy_path
+def resolved_policy(
+    policy: Path | None, *, strict: bool = False, repo: Repository | None = None
+) -> ResolvedPolicy:
+    """The policy the hooks would use here, resolved the way they resolve it
+    (``layout.resolve_policy``; the tree being committed is the index: what the next commit
+    holds). Outside a repository: the named policy, ``$METAWSM_HOME``'s, else the defaults."""
+    from metawsm_hooks.layout import named_policy, resolve_policy
 
-    explicit = explicit_policy(policy)
-    if explicit is not None:
-        return load_policy_path(explicit, missing_ok=False)
-    repo = maybe_repository()
-    root = repo.workdir if repo is not None else None
-    if root is None:
-        return defaults_result()
-    return load_policy_path(root / POLICY_RELPATH, missing_ok=True)
+    if repo is None and named_policy(policy) is None:
+        repo = maybe_repository()
+    tree = repo.index_source() if repo is not None and repo.workdir is not None else None
+    return resolve_policy(
+        repo=repo,
+        named=policy,
+        tree=tree,
+        where="staged",
+        client=repo is None or not repo.is_bare,
+        strict=strict,
+    )
 
 
-def usable_policy(out: Output, policy: Path | None) -> Policy:
-    """The working policy; shown and FatalError (blocked) when it is invalid."""
+def usable_policy(out: Output, policy: Path | None, *, repo: Repository | None = None) -> Policy:
+    """The resolved policy, said in one line; FatalError (blocked) when it is invalid."""
     from metawsm_hooks.stages.common import show_policy
 
-    result = working_policy(policy)
+    resolved = resolved_policy(policy, repo=repo)
+    result = resolved.result
+    show_policy(out, resolved)
     if not result.valid or result.policy is None:
-        show_policy(out, result)
         raise FatalError(
             f"{result.source} is invalid; fix it (metawsm-hooks validate lists every problem)",
             exit_code=EXIT_BLOCKED,
@@ -76,13 +85,15 @@ def current_branch(what: str) -> str:
 
 
 def open_store(db: str | None) -> Store:
-    """The repository's store, or the ``--db`` one (which needs no repository)."""
-    from metawsm_hooks.stages.common import store_location
+    """The store (``layout.store_location``): ``--db`` / ``$METAWSM_DB`` / ``$METAWSM_HOME``'s
+    need no repository."""
+    from metawsm_hooks.constants import DB_ENV
+    from metawsm_hooks.layout import configured_home, store_location
     from metawsm_hooks.store import Store
 
-    repo = find_repository() if db is None else maybe_repository()
-    if repo is None:
-        return Store.open(Path(str(db)))
+    repo = maybe_repository()
+    if repo is None and not (db or os.environ.get(DB_ENV) or configured_home(None) is not None):
+        find_repository()  # says that this is not a repository and what to do
     return Store.open(store_location(repo, db))
 
 

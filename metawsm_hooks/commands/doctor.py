@@ -4,29 +4,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from metawsm_hooks.commands.common import explicit_policy, find_repository
-from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS
+from metawsm_hooks.commands.common import explicit_policy, find_repository, resolved_policy
+from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, FatalError
 from metawsm_hooks.output import Output
 
 
 def doctor(out: Output, *, policy: Path | None, db: str | None) -> int:
-    """Run every setup check; 1 when any fails."""
-    from metawsm_hooks.constants import DEFAULT_HOOK_TYPES, POLICY_RELPATH
+    """Run every setup check (the metawsm home, the policy and the store as the hooks resolve
+    them); 1 when any fails."""
+    from metawsm_hooks.constants import DEFAULT_HOOK_TYPES
+    from metawsm_hooks.layout import configured_home, store_location
     from metawsm_hooks.onboard.doctor import doctor as run_doctor
-    from metawsm_hooks.stages.common import store_location
 
     repo = find_repository()
-    root = repo.main_root()
-    policy_path = explicit_policy(policy)
-    if policy_path is None and repo.workdir is not None:
-        policy_path = repo.workdir / POLICY_RELPATH
+    resolved = None
+    if not repo.is_bare or explicit_policy(policy) is not None:
+        resolved = resolved_policy(policy, repo=repo)
+    try:
+        db_path: Path | None = store_location(repo, db)
+    except FatalError:
+        db_path = None  # a home that is not a folder: its check says so and how to fix it
     checks = run_doctor(
         cwd=Path.cwd(),
         hooks_dir=repo.hooks_dir(),
-        policy_path=policy_path,
-        db_path=store_location(repo, db),
-        root=root,
+        policy=resolved,
+        db_path=db_path,
+        root=repo.main_root(),
         hook_types=("pre-receive",) if repo.is_bare else DEFAULT_HOOK_TYPES,
+        home=configured_home(repo),
     )
     if out.json_mode:
         out.document({"checks": [c.to_json() for c in checks], "ok": all(c.ok for c in checks)})

@@ -1,4 +1,5 @@
-"""``onboard``: ``init`` (unless a policy is there), ``install``, then ``doctor``."""
+"""``onboard``: ``init`` (unless a policy is there, or a metawsm home governs the repository),
+``install``, then ``doctor``."""
 
 from __future__ import annotations
 
@@ -11,13 +12,27 @@ from metawsm_hooks.commands.install import install
 from metawsm_hooks.output import Output
 
 
-def onboard(out: Output, *, force: bool, policy: Path | None, db: str | None) -> int:
-    """Set a repository up in one step; the exit code is doctor's."""
+def onboard(
+    out: Output, *, force: bool, policy: Path | None, db: str | None, home: Path | None = None
+) -> int:
+    """Set a repository up in one step; the exit code is doctor's. With ``home`` (or a home
+    already configured) no policy is written into the checkout: the home's governs it."""
     from metawsm_hooks.constants import POLICY_RELPATH
+    from metawsm_hooks.layout import configured_home
 
     repo = find_repository()
     root = repo.workdir or worktree_root(repo, "onboard")
-    if force or not (root / POLICY_RELPATH).exists():
+    if home is not None:
+        install(out, hook_types=(), home=home)
+        out.line(f"wrote no policy into {root}: the metawsm home's policy governs it")
+        return doctor(out, policy=policy, db=db)
+    configured = configured_home(repo)
+    if configured is not None:
+        out.line(
+            f"wrote no policy into {root}: the policy of the metawsm home {configured.path}"
+            f" ({configured.origin}) governs it"
+        )
+    elif force or not (root / POLICY_RELPATH).exists():
         init(out, force=force)
     else:
         out.line(f"kept the existing {root / POLICY_RELPATH} (use --force to replace it)")

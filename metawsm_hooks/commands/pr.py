@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 
 from metawsm_hooks.commands.common import current_branch, open_store, usable_policy
-from metawsm_hooks.errors import EXIT_PASS, FatalError
+from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, EXIT_USAGE, FatalError
 from metawsm_hooks.output import Output
 
-_MAX_PR_NUMBER = 2**63 - 1
+# metawsm reads pr_number through JSON as a float64: integers above 2^53 - 1 lose precision.
+MAX_PR_NUMBER = 2**53 - 1
 _PR_NUMBER = re.compile(r"/(?:pull|pulls|merge_requests|pull-requests)/(\d+)(?:[/?#]|$)")
 
 
@@ -24,8 +25,10 @@ def record(
     db: str | None,
 ) -> int:
     """Record ``url`` (``number`` default: the one in the URL, else 0) in ``state`` for
-    ``branch`` (default: the current one)."""
+    ``branch`` (default: the current one), on the row of metawsm's run, ticket and repo
+    (``identity.resolve_identity``); FatalError (blocked) when they collide."""
     from metawsm_hooks.branch import BranchMatch, parse_branch
+    from metawsm_hooks.identity import IdentityConflict, resolve_identity
     from metawsm_hooks.store import PRKey
 
     template = usable_policy(out, policy).git_pr.branch_template
@@ -43,19 +46,27 @@ def record(
         number = int(matched.group(1)) if matched else 0
     if number < 0:
         raise FatalError("--number must be a positive PR number")
-    if number > _MAX_PR_NUMBER:  # the store's integers are 64-bit
-        if given is not None:
-            raise FatalError(f"--number {number} is too large for a PR number")
-        raise FatalError(f"the number in {url} is too large for a PR number; pass --number N")
+    if number > MAX_PR_NUMBER:
+        what = f"--number {number}" if given is not None else f"the number in {url}"
+        raise FatalError(
+            f"{what} is above 2^53 - 1 ({MAX_PR_NUMBER}), which metawsm reads as a JSON float64"
+            " and would change; give the PR's real number with --number N",
+            exit_code=EXIT_USAGE,
+        )
     store = open_store(db)
     with store:
+        identity = resolve_identity(store, found)
+        if isinstance(identity, IdentityConflict):
+            raise FatalError(identity.message, exit_code=EXIT_BLOCKED)
         store.record_pr(
-            PRKey(run_id=found.run, ticket=found.ticket, repo=found.repo),
+            PRKey(run_id=identity.run_id, ticket=identity.ticket, repo=identity.repo),
             url=url,
             number=number,
             state=state,
+            workspace_name=identity.workspace_name,
         )
     out.line(
-        f"recorded PR {url} ({state}) for ticket {found.ticket}, repo {found.repo}, run {found.run}"
+        f"recorded PR {url} ({state}) for ticket {identity.ticket}, repo {identity.repo},"
+        f" run {identity.run_id} ({identity.note})"
     )
     return EXIT_PASS

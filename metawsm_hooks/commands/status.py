@@ -1,4 +1,4 @@
-"""``status``: the recorded pull requests, recent hook runs and operator assists."""
+"""``status``: the store, the recorded pull requests, recent hook runs and operator assists."""
 
 from __future__ import annotations
 
@@ -8,24 +8,60 @@ from metawsm_hooks.output import Output
 
 
 def status(out: Output, *, ticket: str | None, limit: int, db: str | None) -> int:
-    """Show the store's rows (of ``ticket`` when given; ``limit`` hook runs and assists)."""
+    """Show the store's path and rows (of ``ticket`` in any spelling when given; ``limit`` hook
+    runs and assists); PRs newest first by time."""
+    from metawsm_hooks.constants import METAWSM_TABLES
+    from metawsm_hooks.identity import ticket_spellings
+
     store = open_store(db)
     with store:
-        prs = store.pull_requests(ticket=ticket)
-        runs = store.hook_runs(ticket=ticket, limit=limit)
+        # The ticket as the user types it (METAWSM-009, metawsm-009, the branch's token).
+        tickets = ticket_spellings(store, ticket) if ticket is not None else None
+        prs = store.pull_requests(tickets=tickets)
+        runs = store.hook_runs(tickets=tickets, limit=limit)
         assists = store.assists(limit=limit)
+        tables = store.metawsm_tables()
+        known = store.metawsm_run_tickets()
+    has_tables = tables == METAWSM_TABLES
+    for row in prs:
+        row["metawsm_record"] = (str(row["run_id"]), str(row["ticket"])) in known
     if out.json_mode:
-        out.document({"pull_requests": prs, "hook_runs": runs, "assists": assists})
+        out.document(
+            {
+                "store": str(store.path),
+                "metawsm_tables": has_tables,
+                "pull_requests": prs,
+                "hook_runs": runs,
+                "assists": assists,
+            }
+        )
         return EXIT_PASS
     out.line(f"store: {store.path}")
+    if has_tables:
+        out.line("metawsm tables: present; records use metawsm's run, ticket and workspace")
+    else:
+        out.line(
+            "metawsm tables: absent (metawsm has not used this store);"
+            " records are keyed by the branch's tokens"
+        )
     out.line(f"pull requests ({len(prs)}):")
     for row in prs:
         state = row.get("pr_state") or "-"
         error = f"  error: {row['error_text']}" if row.get("error_text") else ""
         url = f" {row['pr_url']}" if row.get("pr_url") else ""
+        number = f" #{row['pr_number']}" if row.get("pr_number") else ""
         sha = str(row.get("commit_sha") or "")[:12] or "-"
         key = f"{row['ticket']} {row['repo']} {row['run_id']}"
-        out.line(f"  {key} [{state}] {row.get('head_branch')} @ {sha}{url}{error}")
+        workspace = f" workspace {row['workspace_name']}" if row.get("workspace_name") else ""
+        whose = (
+            ""
+            if row["metawsm_record"] or not has_tables
+            else " (no metawsm record: keyed by the branch's tokens)"
+        )
+        out.line(
+            f"  {row['updated_at']} {key} [{state}]{number} {row.get('head_branch')} @ {sha}"
+            f"{workspace}{url}{whose}{error}"
+        )
     out.line(f"recent hook runs ({len(runs)}):")
     for row in runs:
         where = f"{row['stage']} {row.get('branch') or '-'}"

@@ -232,6 +232,11 @@ class Repository:
         out = self._run.run("config", "--get", key, ok=(0, 1))
         return os.fsdecode(out.rstrip(b"\n")) if out else None
 
+    def set_config(self, key: str, value: str) -> None:
+        """``git config --local KEY VALUE``: the repository's own config, which every worktree
+        of it reads (also with ``extensions.worktreeConfig``)."""
+        self._run.run("config", "--local", key, value)
+
     def config_values(self, *keys: str) -> dict[str, str]:
         """The values of ``keys`` (lower-case ``section.name``), in one git call; a key that is
         not set is absent; a key set twice gives its last value, as git reads it."""

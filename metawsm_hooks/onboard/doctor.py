@@ -23,7 +23,7 @@ from metawsm_hooks.onboard.scripts import (
 )
 
 if TYPE_CHECKING:
-    from metawsm_hooks.policy import PolicyResult
+    from metawsm_hooks.layout import Home, ResolvedPolicy
 
 
 @dataclass(frozen=True)
@@ -182,68 +182,116 @@ def check_store(db_path: Path) -> DoctorCheck:
     return DoctorCheck("store", True, f"{db_path} opens and is writable")
 
 
+def check_metawsm_tables(db_path: Path) -> DoctorCheck:
+    """Whether the store holds metawsm's own tables (then records use metawsm's identities)."""
+    from metawsm_hooks.store import Store
+
+    present: tuple[str, ...] = ()
+    if db_path.is_file():
+        try:
+            with Store.open(db_path) as store:
+                present = store.metawsm_tables()
+        except FatalError:
+            present = ()
+    return _tables_check(present)
+
+
+def _tables_check(present: Sequence[str]) -> DoctorCheck:
+    from metawsm_hooks.constants import METAWSM_TABLES
+
+    if tuple(present) == METAWSM_TABLES:
+        return DoctorCheck(
+            "metawsm tables",
+            True,
+            f"present ({', '.join(METAWSM_TABLES)}): records use metawsm's run, ticket and"
+            " workspace",
+        )
+    missing = [name for name in METAWSM_TABLES if name not in present]
+    return DoctorCheck(
+        "metawsm tables",
+        True,
+        f"absent ({', '.join(missing)}): metawsm has not used this store, so records are keyed"
+        " by the branch's tokens",
+    )
+
+
 def doctor(
     *,
     cwd: Path,
     hooks_dir: Path,
-    policy_path: Path | None,
+    policy: ResolvedPolicy | None,
     db_path: Path | None,
     root: Path | None = None,
     hook_types: Sequence[str] = DEFAULT_HOOK_TYPES,
+    home: Home | None = None,
 ) -> list[DoctorCheck]:
-    """Check git, libgit2, the policy, the hooks, the store, the git identity and the
-    operator command; each failed check says how to fix it.
+    """Check git, libgit2, the metawsm home, the policy, the hooks, the store (and whether it
+    holds metawsm's tables), the git identity and the operator command; each failed check says
+    how to fix it.
 
-    ``policy_path`` None means the repository has no policy of its own (a bare repository);
-    ``db_path`` None skips the store check.
+    ``policy`` None means the repository has no policy of its own (a bare repository);
+    ``db_path`` None skips the store checks.
     """
-    from metawsm_hooks.policy import default_policy, load_policy_path
+    from metawsm_hooks.policy import default_policy
 
-    checks = [check_git(), check_libgit2()]
-    policy = None
-    if policy_path is None:
-        policy = default_policy()
+    checks = [check_git(), check_libgit2(), check_home(home)]
+    enforced = None
+    if policy is None:
+        enforced = default_policy()
         checks.append(
             DoctorCheck("policy", True, "no policy file: each push is checked with its own policy")
         )
     else:
-        result = load_policy_path(policy_path, strict=False, missing_ok=True)
-        policy = result.policy if result.valid else None
-        checks.append(_policy_check(policy_path, result))
+        enforced = policy.result.policy if policy.result.valid else None
+        checks.append(_policy_check(policy))
     checks += check_hooks(hooks_dir, hook_types=hook_types, root=root)
     if db_path is not None:
-        checks.append(check_store(db_path))
+        checks += [check_store(db_path), check_metawsm_tables(db_path)]
     checks.append(check_identity(cwd))
-    if policy is None:
+    if enforced is None:
         checks.append(
             DoctorCheck("operator command", True, "not checked until the policy is valid")
         )
     else:
-        llm = policy.operator.llm
+        llm = enforced.operator.llm
         checks.append(check_operator_command(llm.effective_mode(), llm.command))
     return checks
 
 
-def _policy_check(policy_path: Path, result: PolicyResult) -> DoctorCheck:
+def check_home(home: Home | None) -> DoctorCheck:
+    """The metawsm home this repository uses, if any (``git config metawsm.home``, else
+    ``$METAWSM_HOME``)."""
+    if home is None:
+        return DoctorCheck(
+            "metawsm home",
+            True,
+            "none: the policy and the store are this repository's own"
+            " (metawsm-hooks install --home DIR uses metawsm's)",
+        )
+    if not home.path.is_dir():
+        return DoctorCheck(
+            "metawsm home",
+            False,
+            f"{home.path} (from {home.origin}) is not a folder",
+            "run: metawsm-hooks install --home DIR (the folder metawsm runs from)",
+        )
+    return DoctorCheck("metawsm home", True, f"{home.path} (from {home.origin})")
+
+
+def _policy_check(policy: ResolvedPolicy) -> DoctorCheck:
+    from metawsm_hooks.layout import describe_finding
+
+    result = policy.result
     if not result.valid:
-        first = result.errors[0]
-        where = f"{first.path}: " if first.path else ""
         count = len(result.errors)
         return DoctorCheck(
             "policy",
             False,
-            f"{policy_path}: {count} error{'s' if count != 1 else ''}"
-            f" (first: {where}{first.message})",
-            f"run: metawsm-hooks validate {policy_path}",
+            f"{policy.described}: {count} error{'s' if count != 1 else ''}"
+            f" (first: {describe_finding(result, result.errors[0])})",
+            f"run: metawsm-hooks validate{' ' + str(policy.path) if policy.path else ''}",
         )
-    if result.defaults_used:
-        return DoctorCheck(
-            "policy",
-            True,
-            f"{policy_path} does not exist, so metawsm's defaults apply"
-            " (metawsm-hooks init writes them out)",
-        )
-    return DoctorCheck("policy", True, f"{policy_path} is valid")
+    return DoctorCheck("policy", True, f"{policy.described}: valid")
 
 
 def check_operator_command(mode: str, command: str) -> DoctorCheck:

@@ -17,6 +17,7 @@ from metawsm_hooks.stages.common import (
     consult_operator,
     enforceable,
     finish,
+    identify,
     load_stage_policy,
     open_store,
     policy_blocked,
@@ -56,8 +57,9 @@ def enforce_commit(
     """Branch and required checks over the index being committed; audit; operator assist."""
     from metawsm_hooks.checks import CheckContext, run_checks
 
-    result = load_stage_policy(options, source, where="index")
-    show_policy(out, result)
+    resolved = load_stage_policy(options, repo, source, where="staged")
+    show_policy(out, resolved)
+    result = resolved.result
     actor = actor_of(repo)
     head = repo.head()
     verdict = Verdict(label="commit")
@@ -79,7 +81,7 @@ def enforce_commit(
         policy = enforceable(result)
         if policy is None:
             record("invalid-policy")
-            return policy_blocked(out, "pre-commit", result)
+            return policy_blocked(out, "pre-commit", resolved)
         if policy.git_pr.effective_mode() == "off":
             out.line("metawsm-hooks: enforcement is off (git_pr.mode is off); commit allowed")
             record("off")
@@ -93,6 +95,7 @@ def enforce_commit(
                 repo=repo_name(repo),
                 rename_hint="rename with: git branch -m {name}",
             )
+        identify(verdict, store, blocking=False)
 
         def run() -> Report:
             return run_checks(

@@ -14,24 +14,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from metawsm_hooks.branch import DEFAULT_TEMPLATE, BranchMatch, parse_branch
-from metawsm_hooks.constants import CHECK_NAMES, POLICY_RELPATH, RUN_ID_TIME
+from metawsm_hooks.constants import CHECK_NAMES, RUN_ID_TIME
 from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS
+from metawsm_hooks.layout import describe_finding
 from metawsm_hooks.output import Output
-from metawsm_hooks.policy import (
-    Finding,
-    Policy,
-    PolicyResult,
-    defaults_result,
-    load_policy_bytes,
-    load_policy_path,
-    named_policy_path,
-)
+from metawsm_hooks.policy import Policy, PolicyResult, named_policy_path
 from metawsm_hooks.stages.options import StageOptions
 
 if TYPE_CHECKING:
     from metawsm_hooks.checks import Report
     from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.git.types import TreeSource
+    from metawsm_hooks.identity import Identity, IdentityConflict
+    from metawsm_hooks.layout import ResolvedPolicy
     from metawsm_hooks.store import Store
 
 # Names METAWSM_SKIP accepts: metawsm's checks plus the hook's own gates.
@@ -51,6 +46,7 @@ class Verdict:
     notes: list[str] = field(default_factory=list)
     assist: list[str] = field(default_factory=list)
     extra_failures: list[tuple[str, str]] = field(default_factory=list)
+    identity: Identity | IdentityConflict | None = None
 
     def add(self, name: str, status: str, detail: str) -> None:
         self.gates.append((name, status, detail))
@@ -81,6 +77,7 @@ class Verdict:
             "ticket": self.match.ticket if self.match else None,
             "repo": self.match.repo if self.match else None,
             "run": self.match.run if self.match else None,
+            "identity": self.identity.to_json() if self.identity is not None else None,
             "passed": self.passed,
             "checks": [{"name": n, "status": s, "detail": d} for n, s, d in self.lines],
             "notes": self.notes,
@@ -93,21 +90,27 @@ def explicit_policy_path(options: StageOptions) -> Path | None:
     return named_policy_path(options.policy_path)
 
 
-def load_stage_policy(options: StageOptions, tree: TreeSource, *, where: str) -> PolicyResult:
-    """The policy a stage enforces: ``--policy``/``$METAWSM_POLICY``, else the one in ``tree``
-    (the tree being committed or pushed, ``where`` names it), else metawsm's defaults."""
-    explicit = explicit_policy_path(options)
-    if explicit is not None:
-        return load_policy_path(explicit, missing_ok=False)
-    data = tree.read(POLICY_RELPATH)
-    source = f"{POLICY_RELPATH} ({where})"
-    if data is None:
-        # A folder where the file belongs is not a missing file: metawsm cannot read it either.
-        if tree.list_files(POLICY_RELPATH):
-            problem = Finding("", "is a directory, not a policy file")
-            return PolicyResult(source, None, (problem,), (), defaults_used=False)
-        return defaults_result()
-    return load_policy_bytes(data, source=source)
+def load_stage_policy(
+    options: StageOptions,
+    repo: Repository,
+    tree: TreeSource | None,
+    *,
+    where: str,
+    client: bool = True,
+) -> ResolvedPolicy:
+    """The policy a stage enforces, resolved in the one order every client uses
+    (``layout.resolve_policy``); ``tree`` is the tree being committed or pushed, ``where`` names
+    it. ``client`` False (server, CI) keeps ``--policy``, the tree and the defaults only."""
+    from metawsm_hooks.layout import resolve_policy
+
+    return resolve_policy(
+        repo=repo,
+        named=options.policy_path,
+        tree=tree,
+        where=where,
+        client=client,
+        cwd=options.cwd,
+    )
 
 
 def enforceable(result: PolicyResult) -> Policy | None:
@@ -115,20 +118,15 @@ def enforceable(result: PolicyResult) -> Policy | None:
     return result.policy if result.valid else None
 
 
-def show_policy(out: Output, result: PolicyResult) -> None:
-    """Say once that defaults apply, and list every problem with its place."""
-    if result.defaults_used:
-        out.note(f"no {POLICY_RELPATH} found; enforcing metawsm's built-in defaults")
+def show_policy(out: Output, resolved: ResolvedPolicy) -> None:
+    """Say in one line which policy is used (the defaults included), then every problem with its
+    place."""
+    out.note(f"policy: {resolved.described}")
+    result = resolved.result
     for finding in result.warnings:
         out.warning(describe_finding(result, finding))
     for finding in result.errors:
         out.error(describe_finding(result, finding))
-
-
-def describe_finding(result: PolicyResult, finding: Finding) -> str:
-    """``file:line: json.path: message``, as compilers print it."""
-    line = f":{finding.line}" if finding.line else ""
-    return f"{result.source}{line}: {finding.path or '(document)'}: {finding.message}"
 
 
 def branch_gate(
@@ -164,6 +162,35 @@ def branch_gate(
         f"'{branch}' does not fit branch_template '{found.template}': {found.reason};"
         f" a fitting name: {found.example} ({rename_hint.format(name=found.example)})",
     )
+
+
+def identify(verdict: Verdict, store: Store, *, blocking: bool) -> Identity | None:
+    """Resolve the branch's tokens to metawsm's identities (``identity.resolve_identity``) and
+    keep them on ``verdict``. A collision adds an ``identity`` line: failed when ``blocking``
+    (a push is never accepted unrecorded), skipped otherwise; nothing is keyed by a guess."""
+    from metawsm_hooks.identity import IdentityConflict, resolve_identity
+
+    if verdict.match is None:
+        return None
+    found = resolve_identity(store, verdict.match)
+    verdict.identity = found
+    if isinstance(found, IdentityConflict):
+        verdict.add("identity", "failed" if blocking else "skipped", found.message)
+        return None
+    return found
+
+
+def record_key(verdict: Verdict) -> tuple[str | None, str | None, str | None]:
+    """(run_id, ticket, repo) a record of ``verdict`` is written under: metawsm's identities,
+    the branch's tokens without them, nothing when they collide or there is no branch."""
+    from metawsm_hooks.identity import Identity
+
+    if isinstance(verdict.identity, Identity):
+        found = verdict.identity
+        return found.run_id, found.ticket, found.repo
+    if verdict.identity is not None or verdict.match is None:
+        return None, None, None
+    return verdict.match.run, verdict.match.ticket, verdict.match.repo
 
 
 def skipped_checks(out: Output, actor: str) -> dict[str, str]:
@@ -206,15 +233,11 @@ def repo_name(repo: Repository) -> str:
 
 
 def store_location(repo: Repository, override: str | None) -> Path:
-    """``--db``, else ``$METAWSM_DB``, else metawsm's path for this repository."""
-    from metawsm_hooks.store import store_path
+    """``--db``, else ``$METAWSM_DB``, else the metawsm home's store, else metawsm's path for
+    this repository (``layout.store_location``)."""
+    from metawsm_hooks.layout import store_location as locate
 
-    return store_path(
-        override=override,
-        main_root=repo.main_root(),
-        git_dir=repo.common_dir,
-        is_bare=repo.is_bare,
-    )
+    return locate(repo, override)
 
 
 def open_store(options: StageOptions, repo: Repository) -> Store:
@@ -235,13 +258,14 @@ def audit(
 ) -> None:
     from metawsm_hooks.store import HookRun
 
+    run_id, ticket, repo = record_key(verdict)
     store.record_hook_run(
         HookRun(
             stage=stage,
             branch=verdict.branch,
-            ticket=verdict.match.ticket if verdict.match else None,
-            repo=verdict.match.repo if verdict.match else None,
-            run_id=verdict.match.run if verdict.match else None,
+            ticket=ticket,
+            repo=repo,
+            run_id=run_id,
             verdict=outcome,
             report_json=json.dumps(verdict.to_json(), sort_keys=True, default=str),
             skipped=",".join(f"{name} by {who}" for name, who in sorted(skips.items())),
@@ -263,15 +287,15 @@ def consult_operator(
     """Operator assist after a failure; a gated re-run of ``tests`` may turn the verdict."""
     from metawsm_hooks.assist import consult
 
-    match = verdict.match
+    run_id, ticket, _ = record_key(verdict)
     outcome = consult(
         policy=policy,
         store=store,
         stage=stage,
         repo_name=repo_name,
         branch=verdict.branch,
-        ticket=match.ticket if match else None,
-        run_id=match.run if match else None,
+        ticket=ticket,
+        run_id=run_id,
         report=verdict.report,
         failures=verdict.failures,
     )
@@ -319,14 +343,15 @@ def finish(
     return EXIT_PASS if passed else EXIT_BLOCKED
 
 
-def policy_blocked(out: Output, stage: str, result: PolicyResult) -> int:
+def policy_blocked(out: Output, stage: str, resolved: ResolvedPolicy) -> int:
     """An invalid policy blocks every stage; the errors were already listed."""
+    result = resolved.result
     if out.json_mode:
         out.document(
             {
                 "stage": stage,
                 "passed": False,
-                "policy": policy_json(result),
+                "policy": policy_json(resolved),
                 "targets": [],
             }
         )
@@ -340,9 +365,12 @@ def policy_blocked(out: Output, stage: str, result: PolicyResult) -> int:
     return EXIT_BLOCKED
 
 
-def policy_json(result: PolicyResult) -> dict[str, object]:
+def policy_json(resolved: ResolvedPolicy) -> dict[str, object]:
+    result = resolved.result
     return {
         "source": result.source,
+        "kind": resolved.kind,
+        "described": resolved.described,
         "valid": result.valid,
         "defaults_used": result.defaults_used,
         "errors": [f.to_json() for f in result.errors],

@@ -39,7 +39,7 @@ class _MessageContext(NamedTuple):
 _MESSAGE_CONFIG = ("commit.cleanup", "core.commentchar", "commit.template")
 
 
-def _message_context(options: StageOptions) -> _MessageContext:
+def _message_context(options: StageOptions, out: Output) -> _MessageContext:
     from metawsm_hooks.branch import BranchMatch, parse_branch
     from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.stages.common import enforceable, load_stage_policy
@@ -48,8 +48,10 @@ def _message_context(options: StageOptions) -> _MessageContext:
     # Starts git on the staged changes (the policy may be staged too); the policy and the
     # branch rules load meanwhile.
     source = repo.index_source(index_file=index_file_of(options))
-    result = load_stage_policy(options, source, where="index")
-    policy = enforceable(result)
+    resolved = load_stage_policy(options, repo, source, where="staged")
+    # pre-commit lists the policy's problems; a message stage only says which policy it read.
+    out.note(f"policy: {resolved.described}")
+    policy = enforceable(resolved.result)
     if policy is None:
         # pre-commit already reported the policy problems; the message stage adds nothing.
         return _MessageContext(None, "off", {}, repo)
@@ -137,7 +139,7 @@ def prepare_commit_msg(options: StageOptions, out: Output, args: Sequence[str]) 
     origin = args[1] if len(args) > 1 else ""
     if origin:
         return _message_verdict(out, "prepare-commit-msg", None, "kept", f"message from {origin}")
-    context = _message_context(options)
+    context = _message_context(options, out)
     try:
         ticket, mode = context.ticket, context.mode
         if ticket is None or mode != "prefix":
@@ -165,7 +167,7 @@ def commit_msg(options: StageOptions, out: Output, args: Sequence[str]) -> int:
     (merge, revert, fixup/squash/amend), and HEAD's own message reused (``--amend --no-edit``,
     ``-C HEAD``)."""
     path = _message_file(args, "commit-msg")
-    context = _message_context(options)
+    context = _message_context(options, out)
     try:
         return _commit_msg(out, path, context)
     finally:

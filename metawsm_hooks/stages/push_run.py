@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from metawsm_hooks import remote as remotes
+from metawsm_hooks.layout import NAMED, ResolvedPolicy, configured_home, describe_finding
 from metawsm_hooks.output import Output
-from metawsm_hooks.policy import Policy, PolicyResult, load_policy_path, replace
+from metawsm_hooks.policy import Policy, replace
 from metawsm_hooks.stages.common import (
     Verdict,
     actor_of,
@@ -20,6 +21,7 @@ from metawsm_hooks.stages.common import (
     enforceable,
     explicit_policy_path,
     finish,
+    identify,
     load_stage_policy,
     open_store,
     policy_json,
@@ -76,21 +78,22 @@ class PushRun:
         self.skips = skipped_checks(out, self.actor)
         # A push is never accepted unrecorded: a store that cannot be written blocks it.
         self.store: Store = open_store(options, repo)
-        self.policies: dict[str, PolicyResult] = {}
+        self.policies: dict[str, ResolvedPolicy] = {}
 
-    def policy_for(self, new: str) -> PolicyResult:
+    def policy_for(self, new: str) -> ResolvedPolicy:
         """The policy for a pushed commit, loaded (and shown) once per file or commit."""
         explicit = explicit_policy_path(self.options)
-        key = str(explicit) if explicit is not None else new
+        client = self.stage == "pre-push"
+        home = configured_home(self.repo) if client and explicit is None else None
+        key = str(explicit or (home and home.path) or new)
         if key not in self.policies:
-            if explicit is not None:
-                # The named file decides before the pushed commit is even looked up.
-                result = load_policy_path(explicit, missing_ok=False)
-            else:
-                source = self.repo.commit_source(new)
-                result = load_stage_policy(self.options, source, where=f"commit {new[:12]}")
-            show_policy(self.out, result)
-            self.policies[key] = result
+            # A named file or a metawsm home decides before the pushed commit is even looked up.
+            source = None if explicit or home else self.repo.commit_source(new)
+            resolved = load_stage_policy(
+                self.options, self.repo, source, where=f"commit {new[:12]}", client=client
+            )
+            show_policy(self.out, resolved)
+            self.policies[key] = resolved
         return self.policies[key]
 
     def enforce(self, ref: PushedRef, *, branch_override: str | None = None) -> Verdict:
@@ -100,16 +103,16 @@ class PushRun:
             self._audit(verdict, "passed")
             return verdict
         new = ref.new
-        result = self.policy_for(new)
+        resolved = self.policy_for(new)
+        result = resolved.result
         policy = enforceable(result)
         if policy is None:
             verdict.extra_failures.extend(
-                ("policy", f"{result.source}: {f.path or '(document)'}: {f.message}")
-                for f in result.errors
+                ("policy", describe_finding(result, f)) for f in result.errors
             )
             self._audit(verdict, "invalid-policy")
             return verdict
-        from_pushed_commit = explicit_policy_path(self.options) is None
+        from_pushed_commit = resolved.kind != NAMED
         if self.server and from_pushed_commit:
             if policy.git_pr.commands() or policy.operator.llm.effective_mode() != "off":
                 verdict.notes.append(
@@ -122,6 +125,7 @@ class PushRun:
             self._audit(verdict, "off")
             return verdict
         self._branch(verdict, ref, policy, branch_override)
+        identify(verdict, self.store, blocking=self.stage != "ci")
         self._allowed_repos(verdict, policy)
         verdict.report = self._run_checks(ref, new, policy, verdict)
         show_verdict(
@@ -208,12 +212,15 @@ class PushRun:
     def _ledger(self, verdict: Verdict, new: str, policy: Policy) -> None:
         """metawsm's run_pull_requests: a success moves the row to this commit, a failure only
         records why."""
-        if self.stage == "ci" or verdict.match is None:
-            return
+        from metawsm_hooks.identity import Identity
+
+        found = verdict.identity
+        if self.stage == "ci" or verdict.match is None or not isinstance(found, Identity):
+            return  # no branch, or identities that collide: nothing under a guessed key
         from metawsm_hooks.store import PRKey, PullRequestPush
 
         match = verdict.match
-        key = PRKey(run_id=match.run, ticket=match.ticket, repo=match.repo)
+        key = PRKey(run_id=found.run_id, ticket=found.ticket, repo=found.repo)
         report_json = _report_json(verdict)
         remote_name = self.destination.remote_name if self.destination else ""
         common = {
@@ -223,6 +230,7 @@ class PushRun:
             "credential_mode": policy.git_pr.credential_mode.strip(),
             "actor": self.actor,
             "validation_json": report_json,
+            "workspace_name": found.workspace_name,
         }
         if verdict.passed:
             self.store.upsert_pull_request(PullRequestPush(key=key, commit_sha=new, **common))
