@@ -144,7 +144,7 @@ def test_invalid_policy_blocks_with_paths_and_lines(hooked: Path) -> None:
     assert code != 0
     # PATH:LINE:COLUMN, the path as the user knows it (hooks run at the worktree's root).
     assert "\n.metawsm/policy.json:3:13: git_pr.mode" in text.replace("error: ", "\n")
-    assert ".metawsm/policy.json:4:35: git_pr.required_checks[1]" in text
+    assert ".metawsm/policy.json:4:34: git_pr.required_checks[1]" in text
 
 
 def test_invalid_json_policy_blocks_with_line_and_column(hooked: Path) -> None:

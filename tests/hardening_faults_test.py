@@ -725,7 +725,7 @@ def test_hostile_policy_in_the_commit(hooked: Path, content: bytes, blocked: boo
     assert proc.returncode != 0  # either the policy or the forbidden .env blocks it
     assert "Traceback" not in text
     if blocked:
-        assert ".metawsm/policy.json (index)" in text and "is invalid" in text
+        assert ".metawsm/policy.json (tracked: staged)" in text and "is invalid" in text
     else:
         assert "forbidden files detected: .env" in text
     assert len(text) < 4000
