@@ -3,8 +3,6 @@ that judged them, so a hook that sees the same policy again skips decoding and v
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import os
 import sys
 
@@ -53,14 +51,15 @@ def _code_fingerprint() -> bytes:
 
 
 def _first_module(*names: str) -> Any:
-    """The first importable module of ``names``: the C accelerators come first, because hashlib
-    (OpenSSL) and pickle take about a millisecond each to import, several times a cache hit."""
+    """The first importable module of ``names`` (top-level names): the C accelerators come
+    first, because hashlib (OpenSSL) and pickle take about a millisecond each to import,
+    several times a cache hit. (``__import__``: importlib would bring contextlib along.)"""
     for name in names[:-1]:
         try:
-            return importlib.import_module(name)
+            return __import__(name)
         except ImportError:
             continue
-    return importlib.import_module(names[-1])
+    return __import__(names[-1])
 
 
 def cache_file(data: bytes, strict: bool) -> str:
@@ -97,5 +96,7 @@ def cache_write(path: str, result: PolicyResult) -> None:
             os.close(fd)
         os.replace(temp, path)
     except Exception:  # the cache only saves time; failing to write it changes nothing
+        import contextlib  # only here: it costs start-up time on every hook otherwise
+
         with contextlib.suppress(OSError):
             os.unlink(temp)
