@@ -25,9 +25,9 @@ PR_STATES: Final = ("open", "closed", "merged", "draft")
 # Where metawsm keeps its policy and its store, relative to the folder it runs in.
 POLICY_RELPATH: Final = ".metawsm/policy.json"
 STORE_RELPATH: Final = ".metawsm/metawsm.db"
-# Files SQLite and the store keep beside the database; none of them is the user's work.
 # The store's creation lock, <store>.lock.
 STORE_LOCK_SUFFIX: Final = ".lock"
+# Files SQLite and the store keep beside the database; none of them is the user's work.
 STORE_SIDE_SUFFIXES: Final = ("-wal", "-shm", "-journal", STORE_LOCK_SUFFIX)
 # The store and its side files as one git exclude pattern.
 STORE_EXCLUDE: Final = STORE_RELPATH + "*"
