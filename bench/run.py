@@ -1077,6 +1077,52 @@ def scenario_agent_guard(ctx: Context) -> list[Row]:
     ]
 
 
+def import_profile(ctx: Context, cmd: Cmd, runs: int) -> tuple[float, list[tuple[str, float]]]:
+    """Where a process's import time goes (``python -X importtime``, median of ``runs``).
+
+    Returns the total of every module's own ("self") time and the modules grouped by their top
+    package, ours by module, largest first, in milliseconds."""
+    per_run: list[dict[str, float]] = []
+    for _ in range(runs):
+        argv = (str(ctx.tools.python), "-X", "importtime", *cmd.argv)
+        proc = subprocess.run(
+            argv, cwd=cmd.cwd, env=ctx.env, input=cmd.stdin, capture_output=True, check=False
+        )
+        groups: dict[str, float] = {}
+        for line in proc.stderr.decode(errors="replace").splitlines():
+            if not line.startswith("import time:") or "self [us]" in line:
+                continue
+            own, _, name = (part.strip() for part in line[len("import time:") :].split("|"))
+            key = name if name.startswith("metawsm_hooks") else name.split(".")[0].lstrip("_")
+            groups[key] = groups.get(key, 0.0) + int(own) / 1000
+        per_run.append(groups)
+    names = {name for groups in per_run for name in groups}
+    medians = {n: statistics.median(g.get(n, 0.0) for g in per_run) for n in names}
+    total = statistics.median(sum(g.values()) for g in per_run)
+    return total, sorted(medians.items(), key=lambda item: -item[1])
+
+
+def scenario_hook_imports(ctx: Context) -> list[Row]:
+    ctx.log("hook-imports: python -X importtime of one pre-commit and one commit-msg process")
+    repo = commit_repo(ctx.tmp / "imports", ctx.env, files=100, staged=5, policy=POLICY_DEFAULT)
+    message = repo / ".git" / "COMMIT_EDITMSG"
+    message.write_text(COMMIT_MESSAGE + "\n")
+    runs = max(3, ctx.profile.small_rounds // 3)
+    for cmd in (
+        ctx.ours_pre_commit(repo),
+        Cmd((str(ctx.tools.hooks), "run", "commit-msg", str(message)), repo),
+    ):
+        run(cmd, ctx.env)  # bytecode and the policy cache warm
+        total, groups = import_profile(ctx, cmd, runs)
+        largest = ", ".join(f"{name} {ms:.1f}" for name, ms in groups[:14])
+        ctx.notes.append(
+            f"imports of `metawsm-hooks {' '.join(cmd.argv[1:3])}` (`python -X importtime`,"
+            f" own time per module grouped by top package, median of {runs}):"
+            f" {total:.1f} ms in all; largest (ms): {largest}."
+        )
+    return []
+
+
 def scenario_commit_large(ctx: Context) -> list[Row]:
     ctx.log("commit-large: building a 100,000-file repository with 5,000 staged changes")
     start = time.perf_counter()
@@ -1229,6 +1275,7 @@ SCENARIOS: dict[str, Callable[[Context], list[Row]]] = {
     "commit-hooks": scenario_commit_hooks,
     "hook-process": scenario_hook_process,
     "agent-guard": scenario_agent_guard,
+    "hook-imports": scenario_hook_imports,
     "commit-small": scenario_commit_small,
     "commit-large": scenario_commit_large,
     "push-10k": scenario_push_10k,
