@@ -13,7 +13,8 @@ import selectors
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+
+from metawsm_hooks.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,8 +29,7 @@ _DRAIN_SECONDS = 0.5
 _POLL_SECONDS = 0.05
 
 
-@dataclass(frozen=True)
-class Completed:
+class Completed(Record):
     """How a bounded run ended.
 
     ``returncode`` is the exit status, negative when a signal ended the child (``-9`` after a

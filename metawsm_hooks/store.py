@@ -12,7 +12,6 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -26,6 +25,7 @@ from metawsm_hooks.constants import (
     STORE_SIDE_SUFFIXES,
 )
 from metawsm_hooks.errors import EXIT_BLOCKED, FatalError
+from metawsm_hooks.records import Record
 
 if TYPE_CHECKING:
     import sqlite3
@@ -136,8 +136,7 @@ class PullRequestPush(NamedTuple):
     workspace_name: str = ""
 
 
-@dataclass(frozen=True)
-class FailureStreak:
+class FailureStreak(Record):
     """Consecutive failures of one kind on one branch, as the store counted them."""
 
     branch: str

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from metawsm_hooks import records
 from metawsm_hooks.checks import (
     CheckContext,
     CheckResult,
@@ -927,7 +928,7 @@ def test_ticket_workflow_on_a_pushed_commit(committed: Path) -> None:
     git(committed, "commit", "-q", "--no-verify", "-m", "docs")
     repo = Repository.discover(committed)
     git(committed, "rm", "-q", "-r", "ttmp")  # the working tree and index no longer matter
-    ctx = dataclasses.replace(
+    ctx = records.replace(
         commit_ctx(
             committed,
             make_policy(required_checks=("ticket_workflow",)),

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import importlib
 import time
-from dataclasses import dataclass
+
+from metawsm_hooks.records import Record
 
 from metawsm_hooks.constants import CHECK_NAMES, RFC3339_UTC
 
@@ -43,8 +44,7 @@ FAILED = "failed"
 SKIPPED = "skipped"
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(Record):
     name: str
     status: str  # passed | failed | skipped
     detail: str
@@ -57,8 +57,7 @@ class CheckResult:
         return out
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(Record):
     """metawsm's validation report."""
 
     operation: str
@@ -105,8 +104,7 @@ class Report:
         )
 
 
-@dataclass(frozen=True)
-class CheckContext:
+class CheckContext(Record):
     """Everything a check may look at; ``tree_id`` and ``run_in_place`` are only computed when
     a check needs them (only ``tests`` does)."""
 
