@@ -3,10 +3,12 @@ document."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import IO, Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs start-up time on every hook; only the type checker needs it
+    from typing import IO, Any
 
 PREFIX = "metawsm-hooks"
 _COLOURS = {
@@ -103,6 +105,8 @@ class Output:
         self._human(f"{PREFIX}: {word}: {printable(text)}")
 
     def document(self, doc: Any) -> None:
+        import json
+
         self._write(self._out, json.dumps(doc, indent=2, ensure_ascii=False, default=str))
 
 

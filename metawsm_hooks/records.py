@@ -38,7 +38,16 @@ else:
         return lambda cls: cls
 
 
-__all__ = ["FrozenInstanceError", "Record", "field", "fields", "replace"]
+__all__ = [
+    "FrozenInstanceError",
+    "Record",
+    "as_dataclass",
+    "asdict",
+    "field",
+    "field_types",
+    "fields",
+    "replace",
+]
 
 
 class FrozenInstanceError(AttributeError):
@@ -68,11 +77,13 @@ class Record:
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]] = ()
     _defaults: ClassVar[dict[str, object]] = {}
+    _types: ClassVar[dict[str, str]] = {}  # each field's annotation, as written
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         names = list(cls._fields)
         defaults = dict(cls._defaults)
+        types = dict(cls._types)
         # The class's own annotations (strings, under postponed evaluation); inspect is what
         # this module exists to keep out of the hook's imports.
         own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
@@ -81,6 +92,7 @@ class Record:
                 continue
             if name not in names:
                 names.append(name)
+            types[name] = str(annotation)
             default = cls.__dict__.get(name, _MISSING)
             if default is not _MISSING:
                 defaults[name] = default
@@ -100,6 +112,7 @@ class Record:
                 )
         cls._fields = tuple(names)
         cls._defaults = defaults
+        cls._types = types
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         names = self._fields
@@ -164,3 +177,78 @@ def replace(record: _R, /, **changes: Any) -> _R:
             raise TypeError(f"{type(record).__name__} has no field {name!r}")
     values.update(changes)
     return type(record)(**values)
+
+
+def field_types(cls: type[Record]) -> dict[str, str]:
+    """Each field's annotation as written in the class body (a string), by field name."""
+    return dict(cls._types)
+
+
+def asdict(value: Any) -> Any:
+    """``value`` with every record turned into a dict of its fields, recursively through tuples,
+    lists and dicts (``dataclasses.asdict``)."""
+    if isinstance(value, Record):
+        return {name: asdict(value.__dict__[name]) for name in value._fields}
+    if isinstance(value, (tuple, list)):
+        return type(value)(asdict(item) for item in value)
+    if isinstance(value, dict):
+        return {key: asdict(item) for key, item in value.items()}
+    return value
+
+
+def as_dataclass(cls: type[Record], namespace: dict[str, Any]) -> type:
+    """A frozen standard dataclass with ``cls``'s name, fields, defaults and docstring, for
+    libraries that introspect dataclasses (pydantic's JSON Schema). Off the hook path: this is
+    where ``dataclasses`` is imported.
+
+    Annotations are evaluated in ``namespace`` (the module's globals), with every record class
+    in it replaced by its converted dataclass; record defaults are converted too.
+    """
+    import dataclasses
+
+    converted: dict[type, type] = {}
+    records = {
+        name: item
+        for name, item in namespace.items()
+        if isinstance(item, type) and issubclass(item, Record) and item is not Record
+    }
+
+    def convert(record_cls: type[Record]) -> type:
+        known = converted.get(record_cls)
+        if known is not None:
+            return known
+        words = set(
+            "".join(
+                c if c.isidentifier() or c.isdigit() else " "
+                for c in " ".join(record_cls._types.values())
+            ).split()
+        )
+        scope = dict(namespace)
+        for name in words & records.keys():
+            scope[name] = convert(records[name])
+        specs = []
+        for name in record_cls._fields:
+            # The class's own annotation, as written in its body.
+            hint = eval(record_cls._types[name], scope)
+            spec: Any = dataclasses.field()
+            default = record_cls._defaults.get(name, _MISSING)
+            if isinstance(default, _Factory):
+                spec = dataclasses.field(default_factory=default.make)
+            elif default is not _MISSING:
+                spec = dataclasses.field(default=value_of(default))
+            specs.append((name, hint, spec))
+        made = dataclasses.make_dataclass(record_cls.__name__, specs, frozen=True)
+        made.__doc__ = record_cls.__doc__
+        made.__module__ = record_cls.__module__
+        converted[record_cls] = made
+        return made
+
+    def value_of(value: Any) -> Any:
+        if isinstance(value, Record):
+            made = convert(type(value))
+            return made(**{name: value_of(value.__dict__[name]) for name in value._fields})
+        if isinstance(value, tuple):
+            return tuple(value_of(item) for item in value)
+        return value
+
+    return convert(cls)

@@ -7,7 +7,16 @@ from typing import ClassVar
 
 import pytest
 
-from metawsm_hooks.records import FrozenInstanceError, Record, field, fields, replace
+from metawsm_hooks.records import (
+    FrozenInstanceError,
+    Record,
+    as_dataclass,
+    asdict,
+    field,
+    field_types,
+    fields,
+    replace,
+)
 
 
 class Point(Record):
@@ -99,3 +108,66 @@ def test_importing_records_loads_neither_dataclasses_nor_typing() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+class Inner(Record):
+    """An inner record."""
+
+    name: str = "x"
+    sizes: tuple[int, ...] = (1, 2)
+
+
+class Outer(Record):
+    """An outer record."""
+
+    inner: Inner = Inner()
+    items: tuple[Inner, ...] = (Inner("a"),)
+    maybe: Inner | None = None
+    count: int = 3
+
+
+def test_asdict_and_field_types() -> None:
+    assert asdict(Outer()) == {
+        "inner": {"name": "x", "sizes": (1, 2)},
+        "items": ({"name": "a", "sizes": (1, 2)},),
+        "maybe": None,
+        "count": 3,
+    }
+    assert field_types(Outer) == {
+        "inner": "Inner",
+        "items": "tuple[Inner, ...]",
+        "maybe": "Inner | None",
+        "count": "int",
+    }
+
+
+def test_as_dataclass_gives_pydantic_the_schema_of_the_equivalent_dataclasses() -> None:
+    import dataclasses
+
+    import pydantic
+
+    # The same two classes written as standard dataclasses (with evaluated annotations: this
+    # module's own Inner and Outer are the records).
+    inner = dataclasses.make_dataclass(
+        "Inner",
+        [
+            ("name", str, dataclasses.field(default="x")),
+            ("sizes", tuple[int, ...], dataclasses.field(default=(1, 2))),
+        ],
+        frozen=True,
+    )
+    inner.__doc__ = "An inner record."
+    outer = dataclasses.make_dataclass(
+        "Outer",
+        [
+            ("inner", inner, dataclasses.field(default=inner())),
+            ("items", tuple[inner, ...], dataclasses.field(default=(inner("a"),))),  # type: ignore[valid-type]
+            ("maybe", inner | None, dataclasses.field(default=None)),
+            ("count", int, dataclasses.field(default=3)),
+        ],
+        frozen=True,
+    )
+    outer.__doc__ = "An outer record."
+    made = as_dataclass(Outer, globals())
+    assert dataclasses.is_dataclass(made)
+    assert pydantic.TypeAdapter(made).json_schema() == pydantic.TypeAdapter(outer).json_schema()
