@@ -14,7 +14,8 @@ decisions: an empty message, or an untouched ``commit.template``, still aborts t
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+
+from metawsm_hooks.records import Record
 
 # Messages git writes itself, or that a later `git rebase --autosquash` consumes: left alone.
 _GENERATED = re.compile(r"^(Merge |Revert \"|fixup! |squash! |amend! )")
@@ -32,7 +33,7 @@ _AUTO_COMMENT_CHARS = "#;@!$%^&|:"
 CLEANUP_MODES = ("strip", "whitespace", "verbatim", "scissors")
 
 
-class Reading(NamedTuple):
+class Reading(Record):
     """How git will read a message: its clean-up mode, comment character, and whether an editor
     was (or will be) run on it."""
 

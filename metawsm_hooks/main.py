@@ -1,28 +1,30 @@
-"""The command line: argparse → typed values → one function of ``commands`` → exit code."""
+"""The command line: argparse → typed values → one function of ``commands`` → exit code.
+
+``run STAGE`` is what every hook process executes, so it is parsed by hand and this module
+imports neither argparse nor typing: the parser is built only for the other commands and for
+``--help``.
+"""
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import os
 import signal
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
-from typing import NamedTuple, NoReturn
 
 from metawsm_hooks import __version__
 from metawsm_hooks.constants import HOOK_TYPES, PR_STATES
 from metawsm_hooks.errors import EXIT_PASS, EXIT_USAGE, FatalError
 from metawsm_hooks.output import Output
+from metawsm_hooks.records import Record
 
-
-class _Parser(argparse.ArgumentParser):
-    """argparse whose usage errors say what to do in one line and exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        raise FatalError(f"{message} (see '{self.prog} --help')", exit_code=EXIT_USAGE)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from types import FrameType
+    from typing import NoReturn
 
 
 def _common(
@@ -60,6 +62,14 @@ def _home_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        """argparse whose usage errors say what to do in one line and exit 2."""
+
+        def error(self, message: str) -> NoReturn:
+            raise FatalError(f"{message} (see '{self.prog} --help')", exit_code=EXIT_USAGE)
+
     parser = _Parser(
         prog="metawsm-hooks",
         description="Enforce a repository's metawsm policy (.metawsm/policy.json) in git hooks.",
@@ -159,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class RunArgs(NamedTuple):
+class RunArgs(Record):
     """``run STAGE ARGS...``: the stage, the hook's own arguments and our flags taken from them."""
 
     stage: str

@@ -13,7 +13,6 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 from metawsm_hooks.constants import (
     DB_ENV,
@@ -27,6 +26,7 @@ from metawsm_hooks.constants import (
 from metawsm_hooks.errors import EXIT_BLOCKED, FatalError
 from metawsm_hooks.records import Record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import sqlite3
 
@@ -105,13 +105,13 @@ ASSIST_COLUMNS = (
 )
 
 
-class PRKey(NamedTuple):
+class PRKey(Record):
     run_id: str
     ticket: str
     repo: str
 
 
-class HookRun(NamedTuple):
+class HookRun(Record):
     stage: str
     branch: str | None
     ticket: str | None
@@ -124,7 +124,7 @@ class HookRun(NamedTuple):
     detail: str
 
 
-class PullRequestPush(NamedTuple):
+class PullRequestPush(Record):
     key: PRKey
     head_branch: str
     base_branch: str
@@ -146,7 +146,7 @@ class FailureStreak(Record):
     last_seen: str
 
 
-class AssistClaim(NamedTuple):
+class AssistClaim(Record):
     """Whether a run may consult the operator now; ``used`` counts this one when granted."""
 
     granted: bool
@@ -155,7 +155,7 @@ class AssistClaim(NamedTuple):
     retry_in: int  # seconds until the cooldown ends (0 unless reason is "cooldown")
 
 
-class AssistRecord(NamedTuple):
+class AssistRecord(Record):
     run_key: str
     branch: str
     kind: str

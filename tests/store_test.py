@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from metawsm_hooks import records
 from metawsm_hooks import store as store_module
 from metawsm_hooks.errors import EXIT_BLOCKED, FatalError
 from metawsm_hooks.store import (
@@ -503,7 +504,7 @@ def test_full_store_fails_and_says_so(db_path: Path) -> None:
         db = store._db
         pages = db.execute("PRAGMA page_count").fetchone()[0]
         db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk full" (SQLITE_FULL)
-        big = hook_run()._replace(detail="x" * 100_000)
+        big = records.replace(hook_run(), detail="x" * 100_000)
         with pytest.raises(FatalError) as info:
             store.record_hook_run(big)
         assert f"cannot write the store {db_path} (the disk is full)" in info.value.message
