@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from metawsm_hooks.records import Record, field
 
-@dataclass(frozen=True)
-class StageOptions:
+
+class StageOptions(Record):
     """What the command line and environment say about one stage run."""
 
     policy_path: Path | None = None

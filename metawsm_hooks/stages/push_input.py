@@ -4,15 +4,18 @@ stages."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
 from metawsm_hooks.errors import FatalError
+from metawsm_hooks.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 BRANCH_PREFIX = "refs/heads/"
 TAG_PREFIX = "refs/tags/"
 
 
-class PushedRef(NamedTuple):
+class PushedRef(Record):
     """One ref update: what the client sends, or what the server receives."""
 
     local_ref: str
@@ -27,7 +30,7 @@ class PushedRef(NamedTuple):
         return self.remote_ref
 
 
-class Destination(NamedTuple):
+class Destination(Record):
     remote_name: str
     remote_url: str
 
