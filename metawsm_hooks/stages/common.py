@@ -4,14 +4,11 @@ record, operator assist and the final report. Stages compose these and nothing e
 from __future__ import annotations
 
 import fnmatch
-import getpass
 import json
 import os
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from metawsm_hooks.branch import DEFAULT_TEMPLATE, BranchMatch, parse_branch
 from metawsm_hooks.constants import CHECK_NAMES, RUN_ID_TIME
@@ -21,6 +18,7 @@ from metawsm_hooks.output import Output
 from metawsm_hooks.policy import Policy, PolicyResult, named_policy_path
 from metawsm_hooks.stages.options import StageOptions
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from metawsm_hooks.checks import Report
     from metawsm_hooks.git.repository import Repository
@@ -33,20 +31,20 @@ if TYPE_CHECKING:
 SKIPPABLE = (*CHECK_NAMES, "branch", "allowed_repos")
 
 
-@dataclass
 class Verdict:
     """What one enforced target (a commit, a pushed ref) came to: the hook's own gates (branch,
-    allowed_repos) and metawsm's validation report."""
+    allowed_repos) and metawsm's validation report. Filled in as the stage goes."""
 
-    label: str
-    branch: str | None = None
-    match: BranchMatch | None = None
-    gates: list[tuple[str, str, str]] = field(default_factory=list)
-    report: Report | None = None
-    notes: list[str] = field(default_factory=list)
-    assist: list[str] = field(default_factory=list)
-    extra_failures: list[tuple[str, str]] = field(default_factory=list)
-    identity: Identity | IdentityConflict | None = None
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.branch: str | None = None
+        self.match: BranchMatch | None = None
+        self.gates: list[tuple[str, str, str]] = []
+        self.report: Report | None = None
+        self.notes: list[str] = []
+        self.assist: list[str] = []
+        self.extra_failures: list[tuple[str, str]] = []
+        self.identity: Identity | IdentityConflict | None = None
 
     def add(self, name: str, status: str, detail: str) -> None:
         self.gates.append((name, status, detail))
@@ -149,7 +147,7 @@ def branch_gate(
     if any(fnmatch.fnmatchcase(branch, pattern) for pattern in policy.hooks.exempt_branches):
         verdict.add("branch", "skipped", f"'{branch}' is exempt (hooks.exempt_branches)")
         return
-    run = "run-" + datetime.now(timezone.utc).strftime(RUN_ID_TIME)
+    run = "run-" + time.strftime(RUN_ID_TIME, time.gmtime())
     found = parse_branch(policy.git_pr.branch_template, branch, example={"repo": repo, "run": run})
     if isinstance(found, BranchMatch):
         verdict.match = found
@@ -212,6 +210,8 @@ def actor_of(repo: Repository) -> str:
     identity = repo.identity()
     if identity:
         return identity
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):
