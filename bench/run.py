@@ -43,7 +43,7 @@ RSS_TARGET_MIB = 40.0
 # The agent guard's command line after `metawsm-hooks` (Claude Code's and Codex's PreToolUse
 # hook): the tool call arrives as JSON on stdin; exit 0 allows, 2 denies. The scenario is skipped
 # with a note while this installation has no such command.
-AGENT_GUARD_ARGS = ("agent", "pre-tool-use")
+AGENT_GUARD_ARGS = ("agent", "pre-tool-use", "--agent", "claude")
 STORE_EXCLUDE = "/.metawsm/metawsm.db*\n"
 
 # Policies written into the synthetic repositories: metawsm's defaults (every required check,
@@ -1030,12 +1030,12 @@ def scenario_agent_guard(ctx: Context) -> list[Row]:
     ctx.log("agent-guard: the PreToolUse guard on a non-git and a git shell command")
     guard = (str(ctx.tools.hooks), *AGENT_GUARD_ARGS)
     probe = subprocess.run(
-        [*guard, "--help"], env=ctx.env, cwd=ctx.tmp, capture_output=True, check=False
+        [*guard[:3], "--help"], env=ctx.env, cwd=ctx.tmp, capture_output=True, check=False
     )
     if probe.returncode != 0:
         ctx.notes.append(
             f"agent-guard: skipped, this installation has no `metawsm-hooks"
-            f" {' '.join(AGENT_GUARD_ARGS)}` command."
+            f" {' '.join(AGENT_GUARD_ARGS[:2])}` command."
         )
         return []
     repo = commit_repo(ctx.tmp / "agent", ctx.env, files=100, staged=5, policy=POLICY_DEFAULT)
