@@ -78,6 +78,8 @@ class Record:
     _fields: ClassVar[tuple[str, ...]] = ()
     _defaults: ClassVar[dict[str, object]] = {}
     _types: ClassVar[dict[str, str]] = {}  # each field's annotation, as written
+    _plain_defaults: ClassVar[dict[str, object]] = {}
+    _factories: ClassVar[dict[str, Callable[[], object]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -113,32 +115,37 @@ class Record:
         cls._fields = tuple(names)
         cls._defaults = defaults
         cls._types = types
+        cls._plain_defaults = {
+            n: v for n, v in defaults.items() if n in types and not isinstance(v, _Factory)
+        }
+        cls._factories = {n: v.make for n, v in defaults.items() if isinstance(v, _Factory)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        names = self._fields
-        if not kwargs and len(args) == len(names):  # every field given in order: the common case
+        cls = type(self)
+        names = cls._fields
+        if not kwargs and len(args) == len(names):  # every field given in order
             self.__dict__.update(zip(names, args, strict=True))
             return
         if len(args) > len(names):
             raise TypeError(
-                f"{type(self).__name__}() takes {len(names)} arguments, {len(args)} were given"
+                f"{cls.__name__}() takes {len(names)} arguments, {len(args)} were given"
             )
-        values = dict(zip(names, args, strict=False))  # fewer args: the rest by name
-        for name, value in kwargs.items():
-            if name not in self._defaults and name not in names:
-                raise TypeError(f"{type(self).__name__}() got an unexpected argument {name!r}")
-            if name in values:
-                raise TypeError(f"{type(self).__name__}() got two values for {name!r}")
-            values[name] = value
-        state = self.__dict__
-        for name in names:
-            if name in values:
-                state[name] = values[name]
-                continue
-            default = self._defaults.get(name, _MISSING)
-            if default is _MISSING:
-                raise TypeError(f"{type(self).__name__}() is missing the argument {name!r}")
-            state[name] = default.make() if isinstance(default, _Factory) else default
+        state = dict(cls._plain_defaults)
+        state.update(zip(names, args, strict=False))  # fewer args: the rest by name or default
+        if args and kwargs and not kwargs.keys().isdisjoint(names[: len(args)]):
+            twice = next(name for name in names[: len(args)] if name in kwargs)
+            raise TypeError(f"{cls.__name__}() got two values for {twice!r}")
+        state.update(kwargs)
+        for name, factory in cls._factories.items():
+            if name not in state:
+                state[name] = factory()
+        if len(state) != len(names):
+            unknown = [name for name in kwargs if name not in cls._defaults and name not in names]
+            if unknown:
+                raise TypeError(f"{cls.__name__}() got an unexpected argument {unknown[0]!r}")
+            missing = next(name for name in names if name not in state)
+            raise TypeError(f"{cls.__name__}() is missing the argument {missing!r}")
+        self.__dict__.update(state)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise FrozenInstanceError(f"cannot assign to field {name!r} of {type(self).__name__}")
