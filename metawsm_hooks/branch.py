@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from metawsm_hooks.golang.strings import go_lower, go_trim
+from metawsm_hooks.records import Record
 
 DEFAULT_TEMPLATE = "{ticket}/{repo}/{run}"
 PLACEHOLDERS = ("ticket", "repo", "run")
@@ -47,16 +47,14 @@ def _render(template: str, values: dict[str, str]) -> str:
     return "/".join(segments)
 
 
-@dataclass(frozen=True)
-class BranchMatch:
+class BranchMatch(Record):
     branch: str
     ticket: str
     repo: str
     run: str
 
 
-@dataclass(frozen=True)
-class BranchMismatch:
+class BranchMismatch(Record):
     branch: str
     template: str
     reason: str

@@ -43,6 +43,7 @@ __all__ = [
     "Record",
     "as_dataclass",
     "asdict",
+    "astuple",
     "field",
     "field_types",
     "fields",
@@ -200,6 +201,18 @@ def asdict(value: Any) -> Any:
         return type(value)(asdict(item) for item in value)
     if isinstance(value, dict):
         return {key: asdict(item) for key, item in value.items()}
+    return value
+
+
+def astuple(value: Any) -> Any:
+    """``value`` with every record turned into a tuple of its fields, recursively through
+    tuples, lists and dicts (``dataclasses.astuple``)."""
+    if isinstance(value, Record):
+        return tuple(astuple(value.__dict__[name]) for name in value._fields)
+    if isinstance(value, (tuple, list)):
+        return type(value)(astuple(item) for item in value)
+    if isinstance(value, dict):
+        return {key: astuple(item) for key, item in value.items()}
     return value
 
 

@@ -12,6 +12,7 @@ from metawsm_hooks.records import (
     Record,
     as_dataclass,
     asdict,
+    astuple,
     field,
     field_types,
     fields,
@@ -171,3 +172,7 @@ def test_as_dataclass_gives_pydantic_the_schema_of_the_equivalent_dataclasses() 
     made = as_dataclass(Outer, globals())
     assert dataclasses.is_dataclass(made)
     assert pydantic.TypeAdapter(made).json_schema() == pydantic.TypeAdapter(outer).json_schema()
+
+
+def test_astuple_is_recursive() -> None:
+    assert astuple(Outer()) == (("x", (1, 2)), (("a", (1, 2)),), None, 3)

@@ -12,9 +12,8 @@ from __future__ import annotations
 import importlib
 import time
 
-from metawsm_hooks.records import Record
-
 from metawsm_hooks.constants import CHECK_NAMES, RFC3339_UTC
+from metawsm_hooks.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

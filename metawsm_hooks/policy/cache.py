@@ -28,8 +28,9 @@ _code_stamp: bytes | None = None
 
 
 def _code_fingerprint() -> bytes:
-    """Changes whenever a module of the policy or golang packages changes (all that decides a
-    verdict), so stale results are never used."""
+    """Changes whenever a module of the policy or golang packages changes, or the modules they
+    build on (constants, and records, which makes and pickles the schema's values): all that
+    decides a verdict, so stale results are never used."""
     global _code_stamp
     if _code_stamp is None:
         parts = [__version__]
@@ -46,6 +47,13 @@ def _code_fingerprint() -> bytes:
                     parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
                 except OSError:
                     parts.append(f"{name}:?")
+        package = os.path.dirname(here)
+        for name in ("constants.py", "records.py"):
+            try:
+                st = os.stat(os.path.join(package, name))
+                parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+            except OSError:
+                parts.append(f"{name}:?")
         _code_stamp = "|".join(parts).encode()
     return _code_stamp
 
