@@ -12,7 +12,19 @@ from testing.util import git, write, write_policy
 
 # Each costs milliseconds on every commit (argparse with gettext ~2 ms; dataclasses ~5 ms with
 # inspect, ast, dis and tokenize; typing ~2.5 ms) or is a heavy dependency kept for other paths.
-NOT_ON_THE_HOOK_PATH = frozenset({"argparse", "gettext", "getpass", "pydantic", "pygit2"})
+NOT_ON_THE_HOOK_PATH = frozenset(
+    {
+        "argparse",
+        "ast",
+        "dataclasses",
+        "gettext",
+        "getpass",
+        "inspect",
+        "pydantic",
+        "pygit2",
+        "typing",
+    }
+)
 
 
 def imported(stderr: bytes) -> set[str]:

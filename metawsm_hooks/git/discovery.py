@@ -6,14 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import NamedTuple
 
 from metawsm_hooks.errors import FatalError
 from metawsm_hooks.git.parse import first_line, lines, main_worktree
 from metawsm_hooks.git.runner import Git
+from metawsm_hooks.records import Record
 
 
-class Location(NamedTuple):
+class Location(Record):
     """Where a repository is: its git folder (a linked worktree's own), the folder its worktrees
     share, its working tree (None when bare), and its object format (sha1 or sha256)."""
 

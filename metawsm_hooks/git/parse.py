@@ -61,7 +61,7 @@ def diff_index(out: bytes) -> tuple[list[Change], dict[str, Entry | None]]:
         else:
             path = tokens[i + 1]
             i += 2
-            changes.append(Change(path, status))
+            changes.append(Change(path, status, None))  # every field: the fast way in
         overlay[path] = None if status == "D" else (mode, oid)
     return changes, overlay
 

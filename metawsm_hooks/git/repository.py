@@ -30,7 +30,11 @@ class Repository:
     object_format: str
 
     def __init__(self, where: discovery.Location) -> None:
-        self.git_dir, self.common_dir, self.workdir, self.is_bare, self.object_format = where
+        self.git_dir = where.git_dir
+        self.common_dir = where.common_dir
+        self.workdir = where.workdir
+        self.is_bare = where.is_bare
+        self.object_format = where.object_format
         self._where = where
         self._run = Git(self.git_dir, self.workdir)
         self._staged: dict[Path | None, Overlay] = {}

@@ -3,7 +3,7 @@ read-only tree the checks look at."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from metawsm_hooks.records import Record, field
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,8 +36,7 @@ EMPTY_TREE = {
 Entry = tuple[str, str]
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Record):
     """One path of a change set; ``status`` is one of A M T R C D (``old_path`` for R and C)."""
 
     path: str
@@ -45,8 +44,7 @@ class Change:
     old_path: str | None = None
 
 
-@dataclass(frozen=True)
-class HeadState:
+class HeadState(Record):
     """Where HEAD points. ``operation``: rebase, am, cherry-pick, revert, merge, bisect or None."""
 
     branch: str | None
@@ -56,8 +54,7 @@ class HeadState:
     operation: str | None
 
 
-@dataclass(frozen=True)
-class PushRange:
+class PushRange(Record):
     """The commits a push adds and every path they add, modify or change the type of."""
 
     commits: int

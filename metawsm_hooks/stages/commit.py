@@ -3,10 +3,9 @@ starts git on the staged changes and only then loads the rest (``commit_run``)."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from metawsm_hooks.stages.options import index_file_of
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from metawsm_hooks.output import Output
     from metawsm_hooks.stages.options import StageOptions

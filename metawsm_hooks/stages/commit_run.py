@@ -4,7 +4,6 @@ audit record and operator assist."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from metawsm_hooks.errors import EXIT_PASS
 from metawsm_hooks.output import Output
@@ -28,6 +27,7 @@ from metawsm_hooks.stages.common import (
 )
 from metawsm_hooks.stages.options import StageOptions
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from metawsm_hooks.checks import Report
     from metawsm_hooks.git.repository import Repository

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 from metawsm_hooks import commit_message
 from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, FatalError
+from metawsm_hooks.records import Record
 from metawsm_hooks.stages.options import index_file_of
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -25,7 +26,7 @@ def _message_file(args: Sequence[str], stage: str) -> Path:
     return Path(args[0])
 
 
-class _MessageContext(NamedTuple):
+class _MessageContext(Record):
     """What a message stage needs to know besides the message: the branch's ticket (None when
     there is none), ``hooks.commit_message``, and the git settings that decide how git reads
     the message (``commit.cleanup``, ``core.commentChar``, ``commit.template``)."""

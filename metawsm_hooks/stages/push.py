@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from metawsm_hooks.errors import FatalError
 from metawsm_hooks.stages.push_input import (
@@ -20,6 +19,7 @@ from metawsm_hooks.stages.push_input import (
     push_range,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 

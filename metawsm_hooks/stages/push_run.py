@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from metawsm_hooks import remote as remotes
 from metawsm_hooks.layout import NAMED, ResolvedPolicy, configured_home, describe_finding
@@ -39,6 +38,7 @@ from metawsm_hooks.stages.push_input import (
     push_range,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from metawsm_hooks.checks import Report
     from metawsm_hooks.git.repository import Repository
