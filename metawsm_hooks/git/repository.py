@@ -98,8 +98,9 @@ class Repository:
         """The staged changes of an index by path; None while still being read, unless
         ``wait``."""
         if key not in self._staged:
-            if not wait and key in self._staged_jobs and self._staged_jobs[key].poll() is None:
-                return None
+            job = self._staged_jobs.get(key)
+            if not wait and (job is None or job.poll() is None):
+                return None  # not started (a lazy source) or still running: read the index
             self._read_staged(key)
         return self._staged[key]
 
@@ -108,10 +109,13 @@ class Repository:
         index = worktree.index_path(index_file) or self.git_dir / "index"
         return worktree.write_index_tree(self._run, index)
 
-    def index_source(self, *, index_file: Path | None = None) -> TreeSource:
-        """The index being committed, read-only; starts git on the staged changes at once."""
+    def index_source(self, *, index_file: Path | None = None, eager: bool = True) -> TreeSource:
+        """The index being committed, read-only. ``eager`` starts git on the staged changes at
+        once (pre-commit needs them); otherwise single files are read from the index itself and
+        the staged changes are computed only if a folder is listed (the message stages)."""
         key = worktree.index_path(index_file)
-        self._start_staged(key)
+        if eager:
+            self._start_staged(key)
         return Tree(
             self._run,
             lambda: self.head().oid,

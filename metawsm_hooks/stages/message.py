@@ -46,9 +46,9 @@ def _message_context(options: StageOptions, out: Output) -> _MessageContext:
     from metawsm_hooks.stages.common import enforceable, load_stage_policy
 
     repo = Repository.discover(options.cwd)
-    # Starts git on the staged changes (the policy may be staged too); the policy and the
-    # branch rules load meanwhile.
-    source = repo.index_source(index_file=index_file_of(options))
+    # The policy is read from the index as it is staged (git ls-files); a message stage needs
+    # nothing else of the index, so the staged changes are not computed.
+    source = repo.index_source(index_file=index_file_of(options), eager=False)
     resolved = load_stage_policy(options, repo, source, where="staged")
     # pre-commit lists the policy's problems; a message stage only says which policy it read.
     out.note(f"policy: {resolved.described}")
