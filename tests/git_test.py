@@ -354,6 +354,27 @@ def test_index_source_is_the_index_not_the_worktree(committed: Path) -> None:
     assert source.read("README.md") == b"hello\n"
 
 
+def test_a_lazy_index_source_reads_the_index_without_the_staged_changes(committed: Path) -> None:
+    """The message stages' source: single files come from the index (git ls-files); the staged
+    changes are computed only when a folder is listed."""
+    write(committed, "docs/a.md", "committed\n")
+    commit_all(committed, "docs")
+    write(committed, "docs/a.md", "staged\n")
+    stage(committed, "docs/a.md")
+    write(committed, "docs/a.md", "worktree only\n")
+    write(committed, "docs/new.md", "new\n")
+    stage(committed, "docs/new.md")
+    repo = Repository.discover(committed)
+    source = repo.index_source(eager=False)
+    assert source.read("docs/a.md") == b"staged\n"
+    assert source.read("docs/new.md") == b"new\n"
+    assert source.read("docs/none.md") is None
+    assert source.read("README.md") == b"hello\n"
+    with pytest.raises(FatalError, match="docs is a directory in the index"):
+        source.read("docs")
+    assert source.list_files("docs") == ["docs/a.md", "docs/new.md"]
+
+
 def test_index_source_before_the_first_commit(repo: Path) -> None:
     write(repo, ".metawsm/policy.json", "{}\n")
     stage(repo, ".metawsm/policy.json")
