@@ -45,6 +45,7 @@ class Repository:
         self._commits: dict[str, str | None] = {}
         self._status: dict[Path | None, list[tuple[str, str]]] = {}
         self._status_job: subprocess.Popen[bytes] | None = None
+        self._identity_job: subprocess.Popen[bytes] | None = None
         self._main_root: tuple[Path | None] | None = None
 
     def __repr__(self) -> str:
@@ -256,9 +257,18 @@ class Repository:
         """The message of commit ``rev`` as stored, None when there is no such commit."""
         return parse.commit_message(self._run.run("cat-file", "commit", rev, ok=None))
 
+    def start_identity(self) -> None:
+        """Start asking git for the author identity in the background, so that ``identity``
+        does not wait for a git process of its own on a hook's path."""
+        if self._identity_job is None:
+            self._identity_job = self._run.spawn("var", "GIT_AUTHOR_IDENT")
+
     def identity(self) -> str:
         """``Name <email>`` as git would write it as a commit's author, '' when unset."""
-        return parse.ident(self._run.run("var", "GIT_AUTHOR_IDENT", ok=None))
+        self.start_identity()
+        job, self._identity_job = self._identity_job, None
+        assert job is not None
+        return parse.ident(collect(job, ok=None))
 
     def remote_url(self, name: str) -> str | None:
         if not name or name.startswith("-"):
@@ -269,8 +279,14 @@ class Repository:
     def close(self) -> None:
         """Stop the helper processes (also done when the object is collected)."""
         self._run.close()
-        for job in [*self._staged_jobs.values(), *self._push_jobs.values(), self._status_job]:
+        for job in [
+            *self._staged_jobs.values(),
+            *self._push_jobs.values(),
+            self._status_job,
+            self._identity_job,
+        ]:
             stop(job)
         self._staged_jobs.clear()
         self._push_jobs.clear()
         self._status_job = None
+        self._identity_job = None

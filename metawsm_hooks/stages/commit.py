@@ -16,8 +16,10 @@ def pre_commit(options: StageOptions, out: Output) -> int:
 
     repo = Repository.discover(options.cwd)
     index_file = index_file_of(options)
-    # Starts git on the staged changes; the policy, store and checks load meanwhile.
+    # Starts git on the staged changes and on the author identity (the audit's actor); the
+    # policy, store and checks load meanwhile.
     source = repo.index_source(index_file=index_file)
+    repo.start_identity()
     from metawsm_hooks.stages.commit_run import enforce_commit
 
     return enforce_commit(options, out, repo, source, index_file)
