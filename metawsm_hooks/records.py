@@ -15,18 +15,20 @@ the same behaviour from methods written once here, so defining one costs a dicti
     replace(Change("a.txt"), status="A")                 # a copy with one field changed
 
 Fields are the class's annotations, base classes' first, in order; a class attribute is the
-field's default, ``field(default_factory=...)`` a fresh default per instance. Instances refuse
-attribute assignment (``FrozenInstanceError``, an ``AttributeError``), compare equal when they
-are of the same class with equal fields, and pickle as plain objects. Type checkers read the
-class as a frozen dataclass (PEP 681 ``dataclass_transform``).
+field's default. ``field(...)`` gives a default with the facts that belong to the field (its
+documentation, the rule its value must meet: the policy's schema declares each field once that
+way) or a ``default_factory`` making a fresh default per instance. Instances refuse attribute
+assignment (``FrozenInstanceError``, an ``AttributeError``), compare equal when they are of the
+same class with equal fields, and pickle as plain objects. Type checkers read the class as a
+frozen dataclass (PEP 681 ``dataclass_transform``).
 """
 
 from __future__ import annotations
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # typing costs a measurable share of a hook's start-up; annotations only
     from collections.abc import Callable
-    from typing import Any, ClassVar, TypeVar
+    from typing import Any, ClassVar, TypeVar, overload
 
     from typing_extensions import dataclass_transform
 
@@ -38,37 +40,61 @@ else:
         return lambda cls: cls
 
 
-__all__ = [
-    "FrozenInstanceError",
-    "Record",
-    "as_dataclass",
-    "asdict",
-    "astuple",
-    "field",
-    "field_types",
-    "fields",
-    "replace",
-]
+__all__ = ["Field", "FrozenInstanceError", "Record", "asdict", "field", "fields", "replace"]
+
+_MISSING: Any = object()
 
 
 class FrozenInstanceError(AttributeError):
     """An attempt to assign to or delete a field of a ``Record``."""
 
 
-class _Factory:
-    __slots__ = ("make",)
+class Field:
+    """One field of a ``Record``: its ``name``, its annotation as written (``type``, a string),
+    its ``default`` (absent when ``required``) or ``default_factory``, its ``doc`` (``None``:
+    undocumented) and the ``rule`` its value must meet (``None``: any value of its type; the
+    policy's constraints are such rules)."""
 
-    def __init__(self, make: Callable[[], object]) -> None:
-        self.make = make
+    __slots__ = ("default", "default_factory", "doc", "name", "rule", "type")
+
+    def __init__(
+        self,
+        default: Any = _MISSING,
+        doc: str | None = None,
+        rule: Any = None,
+        default_factory: Callable[[], Any] | None = None,
+    ) -> None:
+        self.name = ""
+        self.type = ""
+        self.default = default
+        self.default_factory = default_factory
+        self.doc = doc
+        self.rule = rule
+
+    @property
+    def required(self) -> bool:
+        return self.default is _MISSING and self.default_factory is None
 
 
-def field(*, default_factory: Callable[[], _T]) -> _T:
-    """A field whose default is made anew for every instance (``dataclasses.field``'s
-    ``default_factory``)."""
-    return _Factory(default_factory)  # type: ignore[return-value]
+if TYPE_CHECKING:
 
+    @overload
+    def field(*, default: _T, doc: str | None = None, rule: Any = None) -> _T: ...
+    @overload
+    def field(*, default_factory: Callable[[], _T], doc: str | None = None) -> _T: ...
+    def field(
+        *,
+        default: Any = _MISSING,
+        default_factory: Callable[[], Any] | None = None,
+        doc: str | None = None,
+        rule: Any = None,
+    ) -> Any:
+        """A field's default (or ``default_factory``) with its documentation and rule."""
 
-_MISSING = object()
+else:
+
+    def field(*, default=_MISSING, default_factory=None, doc=None, rule=None):
+        return Field(default, doc, rule, default_factory)
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
@@ -76,54 +102,53 @@ class Record:
     """Base class of an immutable value class; see the module's documentation."""
 
     __slots__ = ()
-    _fields: ClassVar[tuple[str, ...]] = ()
-    _defaults: ClassVar[dict[str, object]] = {}
-    _types: ClassVar[dict[str, str]] = {}  # each field's annotation, as written
-    _plain_defaults: ClassVar[dict[str, object]] = {}
-    _factories: ClassVar[dict[str, Callable[[], object]]] = {}
+    __record_fields__: ClassVar[tuple[Field, ...]] = ()
+    # Derived from the fields once per class, for construction.
+    _names: ClassVar[tuple[str, ...]] = ()
+    _plain_defaults: ClassVar[dict[str, Any]] = {}
+    _factories: ClassVar[dict[str, Callable[[], Any]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        names = list(cls._fields)
-        defaults = dict(cls._defaults)
-        types = dict(cls._types)
-        # The class's own annotations (strings, under postponed evaluation); inspect is what
-        # this module exists to keep out of the hook's imports.
-        own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
+        specs = {spec.name: spec for spec in cls.__record_fields__}
+        # Only this class's own annotations (strings: annotations are not evaluated); inspect
+        # is what this module exists to keep out of the hook's imports.
+        own: dict[str, str] = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
         for name, annotation in own.items():
             if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
                 continue
-            if name not in names:
-                names.append(name)
-            types[name] = str(annotation)
-            default = cls.__dict__.get(name, _MISSING)
-            if default is not _MISSING:
-                defaults[name] = default
-                # The class attribute would shadow nothing (instances keep their fields in
-                # __dict__) but would read as a shared value; the default lives in _defaults.
-                delattr(cls, name)
-            elif name in defaults:
-                # Redeclared without a default: like a dataclass, it keeps the inherited one.
-                pass
+            declared = cls.__dict__.get(name, _MISSING)
+            spec = declared if isinstance(declared, Field) else Field(declared)
+            spec.name = name
+            spec.type = str(annotation)
+            if spec.required and name in specs and not specs[name].required:
+                spec = specs[name]  # redeclared without a default: the inherited one holds
+            specs[name] = spec
+            if spec.default_factory is not None:
+                type.__delattr__(cls, name)
+            elif not spec.required:
+                type.__setattr__(cls, name, spec.default)  # the default, as with a dataclass
         seen_default = False
-        for name in names:
-            if name in defaults:
+        for spec in specs.values():
+            if not spec.required:
                 seen_default = True
             elif seen_default:
                 raise TypeError(
-                    f"{cls.__name__}: field {name!r} without a default follows one with a default"
+                    f"{cls.__name__}: field {spec.name!r} without a default follows one with"
+                    " a default"
                 )
-        cls._fields = tuple(names)
-        cls._defaults = defaults
-        cls._types = types
+        cls.__record_fields__ = tuple(specs.values())
+        cls._names = tuple(specs)
         cls._plain_defaults = {
-            n: v for n, v in defaults.items() if n in types and not isinstance(v, _Factory)
+            s.name: s.default for s in specs.values() if s.default is not _MISSING
         }
-        cls._factories = {n: v.make for n, v in defaults.items() if isinstance(v, _Factory)}
+        cls._factories = {
+            s.name: s.default_factory for s in specs.values() if s.default_factory is not None
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         cls = type(self)
-        names = cls._fields
+        names = cls._names
         if not kwargs and len(args) == len(names):  # every field given in order
             self.__dict__.update(zip(names, args, strict=True))
             return
@@ -141,7 +166,7 @@ class Record:
             if name not in state:
                 state[name] = factory()
         if len(state) != len(names):
-            unknown = [name for name in kwargs if name not in cls._defaults and name not in names]
+            unknown = [name for name in kwargs if name not in names]
             if unknown:
                 raise TypeError(f"{cls.__name__}() got an unexpected argument {unknown[0]!r}")
             missing = next(name for name in names if name not in state)
@@ -154,121 +179,47 @@ class Record:
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r} of {type(self).__name__}")
 
-    def _values(self) -> tuple[object, ...]:
-        state = self.__dict__
-        return tuple(state[name] for name in self._fields)
-
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._values() == other._values()
+        return self.__dict__ == other.__dict__
 
     def __hash__(self) -> int:
-        return hash(self._values())
+        state = self.__dict__
+        return hash(tuple(state[name] for name in self._names))
 
     def __repr__(self) -> str:
         state = self.__dict__
-        inner = ", ".join(f"{name}={state[name]!r}" for name in self._fields)
+        inner = ", ".join(f"{name}={state[name]!r}" for name in self._names)
         return f"{type(self).__qualname__}({inner})"
 
 
-def fields(record: Record | type[Record]) -> tuple[str, ...]:
-    """The field names of a record or record class, in order."""
-    return record._fields
+def fields(record: Record | type[Record]) -> tuple[Field, ...]:
+    """The fields of a record class or instance, in declaration order."""
+    return record.__record_fields__
 
 
 def replace(record: _R, /, **changes: Any) -> _R:
-    """A copy of ``record`` with ``changes`` applied (``dataclasses.replace``)."""
-    values = {name: record.__dict__[name] for name in record._fields}
-    for name in changes:
-        if name not in values:
-            raise TypeError(f"{type(record).__name__} has no field {name!r}")
-    values.update(changes)
-    return type(record)(**values)
+    """A copy of ``record`` with ``changes`` (field name -> value); ``dataclasses.replace``."""
+    unknown = [name for name in changes if name not in record._names]
+    if unknown:
+        raise TypeError(f"{type(record).__name__} has no field {unknown[0]!r}")
+    return type(record)(**{**record.__dict__, **changes})
 
 
-def field_types(cls: type[Record]) -> dict[str, str]:
-    """Each field's annotation as written in the class body (a string), by field name."""
-    return dict(cls._types)
+def asdict(record: Record) -> dict[str, Any]:
+    """``record`` as nested dicts, field by field in order; tuples stay tuples (JSON writes them
+    as lists); ``dataclasses.asdict``."""
+    return {name: _plain(record.__dict__[name]) for name in record._names}
 
 
-def asdict(value: Any) -> Any:
-    """``value`` with every record turned into a dict of its fields, recursively through tuples,
-    lists and dicts (``dataclasses.asdict``)."""
+def _plain(value: Any) -> Any:
     if isinstance(value, Record):
-        return {name: asdict(value.__dict__[name]) for name in value._fields}
-    if isinstance(value, (tuple, list)):
-        return type(value)(asdict(item) for item in value)
+        return asdict(value)
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
     if isinstance(value, dict):
-        return {key: asdict(item) for key, item in value.items()}
+        return {key: _plain(item) for key, item in value.items()}
     return value
-
-
-def astuple(value: Any) -> Any:
-    """``value`` with every record turned into a tuple of its fields, recursively through
-    tuples, lists and dicts (``dataclasses.astuple``)."""
-    if isinstance(value, Record):
-        return tuple(astuple(value.__dict__[name]) for name in value._fields)
-    if isinstance(value, (tuple, list)):
-        return type(value)(astuple(item) for item in value)
-    if isinstance(value, dict):
-        return {key: astuple(item) for key, item in value.items()}
-    return value
-
-
-def as_dataclass(cls: type[Record], namespace: dict[str, Any]) -> type:
-    """A frozen standard dataclass with ``cls``'s name, fields, defaults and docstring, for
-    libraries that introspect dataclasses (pydantic's JSON Schema). Off the hook path: this is
-    where ``dataclasses`` is imported.
-
-    Annotations are evaluated in ``namespace`` (the module's globals), with every record class
-    in it replaced by its converted dataclass; record defaults are converted too.
-    """
-    import dataclasses
-
-    converted: dict[type, type] = {}
-    records = {
-        name: item
-        for name, item in namespace.items()
-        if isinstance(item, type) and issubclass(item, Record) and item is not Record
-    }
-
-    def convert(record_cls: type[Record]) -> type:
-        known = converted.get(record_cls)
-        if known is not None:
-            return known
-        words = set(
-            "".join(
-                c if c.isidentifier() or c.isdigit() else " "
-                for c in " ".join(record_cls._types.values())
-            ).split()
-        )
-        scope = dict(namespace)
-        for name in words & records.keys():
-            scope[name] = convert(records[name])
-        specs = []
-        for name in record_cls._fields:
-            # The class's own annotation, as written in its body.
-            hint = eval(record_cls._types[name], scope)
-            spec: Any = dataclasses.field()
-            default = record_cls._defaults.get(name, _MISSING)
-            if isinstance(default, _Factory):
-                spec = dataclasses.field(default_factory=default.make)
-            elif default is not _MISSING:
-                spec = dataclasses.field(default=value_of(default))
-            specs.append((name, hint, spec))
-        made = dataclasses.make_dataclass(record_cls.__name__, specs, frozen=True)
-        made.__doc__ = record_cls.__doc__
-        made.__module__ = record_cls.__module__
-        converted[record_cls] = made
-        return made
-
-    def value_of(value: Any) -> Any:
-        if isinstance(value, Record):
-            made = convert(type(value))
-            return made(**{name: value_of(value.__dict__[name]) for name in value._fields})
-        if isinstance(value, tuple):
-            return tuple(value_of(item) for item in value)
-        return value
-
-    return convert(cls)

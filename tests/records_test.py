@@ -10,11 +10,8 @@ import pytest
 from metawsm_hooks.records import (
     FrozenInstanceError,
     Record,
-    as_dataclass,
     asdict,
-    astuple,
     field,
-    field_types,
     fields,
     replace,
 )
@@ -36,8 +33,10 @@ class Bag(Record):
 
 
 def test_fields_in_order_with_defaults() -> None:
-    assert fields(Point) == ("x", "y", "tags")
-    assert fields(Point3(1)) == ("x", "y", "tags", "z")
+    assert [f.name for f in fields(Point)] == ["x", "y", "tags"]
+    assert [f.name for f in fields(Point3(1))] == ["x", "y", "tags", "z"]
+    assert [f.type for f in fields(Point)] == ["int", "int", "tuple[str, ...]"]
+    assert [f.required for f in fields(Point)] == [True, False, False]
     assert Point(1) == Point(x=1, y=0, tags=())
     assert Point(1, 2, ("a",)).tags == ("a",)
     assert Point.LIMIT == 10
@@ -127,52 +126,19 @@ class Outer(Record):
     count: int = 3
 
 
-def test_asdict_and_field_types() -> None:
+def test_asdict_is_recursive() -> None:
     assert asdict(Outer()) == {
         "inner": {"name": "x", "sizes": (1, 2)},
         "items": ({"name": "a", "sizes": (1, 2)},),
         "maybe": None,
         "count": 3,
     }
-    assert field_types(Outer) == {
-        "inner": "Inner",
-        "items": "tuple[Inner, ...]",
-        "maybe": "Inner | None",
-        "count": "int",
-    }
 
 
-def test_as_dataclass_gives_pydantic_the_schema_of_the_equivalent_dataclasses() -> None:
-    import dataclasses
+def test_field_carries_its_documentation_and_rule() -> None:
+    class Documented(Record):
+        size: int = field(default=1, doc="How many.", rule="positive")
 
-    import pydantic
-
-    # The same two classes written as standard dataclasses (with evaluated annotations: this
-    # module's own Inner and Outer are the records).
-    inner = dataclasses.make_dataclass(
-        "Inner",
-        [
-            ("name", str, dataclasses.field(default="x")),
-            ("sizes", tuple[int, ...], dataclasses.field(default=(1, 2))),
-        ],
-        frozen=True,
-    )
-    inner.__doc__ = "An inner record."
-    outer = dataclasses.make_dataclass(
-        "Outer",
-        [
-            ("inner", inner, dataclasses.field(default=inner())),
-            ("items", tuple[inner, ...], dataclasses.field(default=(inner("a"),))),  # type: ignore[valid-type]
-            ("maybe", inner | None, dataclasses.field(default=None)),
-            ("count", int, dataclasses.field(default=3)),
-        ],
-        frozen=True,
-    )
-    outer.__doc__ = "An outer record."
-    made = as_dataclass(Outer, globals())
-    assert dataclasses.is_dataclass(made)
-    assert pydantic.TypeAdapter(made).json_schema() == pydantic.TypeAdapter(outer).json_schema()
-
-
-def test_astuple_is_recursive() -> None:
-    assert astuple(Outer()) == (("x", (1, 2)), (("a", (1, 2)),), None, 3)
+    (spec,) = fields(Documented)
+    assert (spec.name, spec.default, spec.doc, spec.rule) == ("size", 1, "How many.", "positive")
+    assert Documented().size == 1
