@@ -82,7 +82,7 @@ def log_name_status(out: bytes) -> tuple[int, list[Change]]:
             path = next(tokens, b"")
             if token[-1] in _ADDED_OR_MODIFIED and path:
                 found[path] = token[-1]
-    return commits, [Change(os.fsdecode(path), chr(found[path])) for path in sorted(found)]
+    return commits, [Change(os.fsdecode(path), chr(found[path]), None) for path in sorted(found)]
 
 
 def status_entries(out: bytes) -> list[tuple[str, str]]:
