@@ -12,10 +12,10 @@ that render to the same token are refused, never guessed between.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
-
 from metawsm_hooks.branch import sanitize_token
+from metawsm_hooks.records import Record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from metawsm_hooks.store import Store
 
 
-class Identity(NamedTuple):
+class Identity(Record):
     """The key a record is written under, and whether it is metawsm's own."""
 
     run_id: str
@@ -44,7 +44,7 @@ class Identity(NamedTuple):
         }
 
 
-class IdentityConflict(NamedTuple):
+class IdentityConflict(Record):
     """Several of metawsm's records render to the branch's token: none is used."""
 
     message: str

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 from metawsm_hooks.constants import DB_ENV, HOME_CONFIG_KEY, HOME_ENV, POLICY_ENV, POLICY_RELPATH
 from metawsm_hooks.policy import (
@@ -35,7 +34,9 @@ from metawsm_hooks.policy import (
     load_policy_bytes,
     load_policy_path,
 )
+from metawsm_hooks.records import Record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.git.types import TreeSource
@@ -50,7 +51,7 @@ DEFAULTS = "defaults"
 KINDS = (NAMED, HOME, TRACKED, UNTRACKED, DEFAULTS)
 
 
-class Home(NamedTuple):
+class Home(Record):
     """A configured metawsm home: the folder and where the setting came from."""
 
     path: Path
@@ -61,7 +62,7 @@ class Home(NamedTuple):
         return self.path / POLICY_RELPATH
 
 
-class ResolvedPolicy(NamedTuple):
+class ResolvedPolicy(Record):
     """The policy a client uses and where it came from.
 
     ``result.source`` is the file as the user knows it (the ``PATH`` of ``PATH:LINE:COLUMN``);
