@@ -282,5 +282,5 @@ def _no_store() -> Exception:
 
     return FatalError(
         "no store here: run this inside a repository, or name one with --db PATH"
-        f" (or METAWSM_DB, or a metawsm home: {HOME_ENV})"
+        f" (or {DB_ENV}, or a metawsm home: {HOME_ENV})"
     )

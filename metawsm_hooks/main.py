@@ -14,7 +14,14 @@ import sys
 from pathlib import Path
 
 from metawsm_hooks import __version__
-from metawsm_hooks.constants import HOOK_TYPES, PR_STATES
+from metawsm_hooks.constants import (
+    DB_ENV,
+    HOOK_TYPES,
+    POLICY_ENV,
+    POLICY_RELPATH,
+    PR_STATES,
+    STORE_RELPATH,
+)
 from metawsm_hooks.errors import EXIT_PASS, EXIT_USAGE, FatalError
 from metawsm_hooks.output import Output
 from metawsm_hooks.records import Record
@@ -35,15 +42,15 @@ def _common(
             "--policy",
             metavar="PATH",
             type=Path,
-            help="policy file to use (default: $METAWSM_POLICY, else the metawsm home's,"
-            " else .metawsm/policy.json tracked, else in the work tree, else metawsm's defaults)",
+            help=f"policy file to use (default: ${POLICY_ENV}, else the metawsm home's,"
+            f" else {POLICY_RELPATH} tracked, else in the work tree, else metawsm's defaults)",
         )
     if db:
         parser.add_argument(
             "--db",
             metavar="PATH",
-            help="store to use (default: $METAWSM_DB, else the metawsm home's"
-            " .metawsm/metawsm.db, else .metawsm/metawsm.db under the main worktree)",
+            help=f"store to use (default: ${DB_ENV}, else the metawsm home's"
+            f" {STORE_RELPATH}, else {STORE_RELPATH} under the main worktree)",
         )
     if fmt:
         parser.add_argument(
@@ -72,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="metawsm-hooks",
-        description="Enforce a repository's metawsm policy (.metawsm/policy.json) in git hooks.",
+        description=f"Enforce a repository's metawsm policy ({POLICY_RELPATH}) in git hooks.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -130,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, db=True, fmt=True)
 
     p = sub.add_parser(
-        "init", help="write a default policy", description="Write .metawsm/policy.json."
+        "init", help="write a default policy", description=f"Write {POLICY_RELPATH}."
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing policy file")
     p = sub.add_parser(

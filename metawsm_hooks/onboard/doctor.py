@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from metawsm_hooks.constants import DEFAULT_HOOK_TYPES
+from metawsm_hooks.constants import DB_ENV, DEFAULT_HOOK_TYPES
 from metawsm_hooks.errors import FatalError
 from metawsm_hooks.onboard.scripts import (
     CHAINED_SUFFIX,
@@ -170,7 +170,7 @@ def check_store(db_path: Path) -> DoctorCheck:
             "store",
             False,
             f"{db_path} cannot be created: {parent} is not writable",
-            "make that folder writable, or point --db / METAWSM_DB at a writable file",
+            f"make that folder writable, or point --db / {DB_ENV} at a writable file",
         )
     from metawsm_hooks.store import Store
 

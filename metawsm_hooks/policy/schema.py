@@ -250,8 +250,7 @@ class GitPRPolicy(Struct):
     )
     required_checks: tuple[str, ...] = field(
         default=CHECK_NAMES,
-        doc="Checks run before commit and push: tests, "
-        "forbidden_files, ticket_workflow, clean_tree.",
+        doc=f"Checks run before commit and push: {', '.join(CHECK_NAMES)}.",
         rule=Entries(
             OneOf(*CHECK_NAMES, fold=TRIM_LOWER, required=True, message=UNSUPPORTED_CHECK)
         ),
