@@ -16,8 +16,17 @@ _DASH_RUNS = re.compile(r"-{2,}")
 # Private-use characters stand in for the placeholders while the template is rendered
 # symbolically: sanitizing leaves them alone, and no real branch contains them.
 _SENTINELS = {"ticket": "\ue000", "repo": "\ue001", "run": "\ue002"}
-# A sanitized token: no separator, no space, no dash at either end, no dash run.
-_TOKEN = r"[^/\\:,.@#\[\]{}() \-]+(?:-[^/\\:,.@#\[\]{}() \-]+)*"
+_NAMES = {sentinel: name for name, sentinel in _SENTINELS.items()}
+# A sanitized token is words of token characters joined by single dashes; these never occur in a
+# word (no separator, no space, no dash).
+_NOT_IN_WORD = frozenset("/\\:,.@#[]{}() -")
+# Names longer than this are refused before matching. git keeps each ref component to 255 bytes
+# on most file systems; metawsm's names are a few dozen.
+MAX_BRANCH_BYTES = 1024
+# The most steps the exact search may take for a template that repeats a placeholder. Templates
+# that name each placeholder once (metawsm's default and every usual one) never search: one
+# linear pass decides them.
+_SEARCH_STEPS = 20_000
 
 
 def sanitize_token(value: str) -> str:
@@ -78,11 +87,16 @@ def parse_branch(
     def mismatch(reason: str) -> BranchMismatch:
         return BranchMismatch(branch=branch, template=shown, reason=reason, example=suggestion)
 
-    found = re.fullmatch(_shape_regex(shape), branch, flags=re.DOTALL)
-    if found is not None:
-        parts = {
-            name: found.group(name) or "" for name in PLACEHOLDERS if _SENTINELS[name] in shape
-        }
+    if len(branch.encode("utf-8", "surrogatepass")) > MAX_BRANCH_BYTES:
+        return mismatch(f"it is longer than {MAX_BRANCH_BYTES} bytes")
+    try:
+        parts = _match(shape, branch)
+    except _TooAmbiguous:
+        return mismatch(
+            f"the template repeats a placeholder and the name is too ambiguous to decide within"
+            f" {_SEARCH_STEPS} steps"
+        )
+    if parts is not None:
         if any(go_lower(value) != value for value in parts.values()):
             return mismatch("it holds upper-case letters; metawsm renders names lower-case")
         if _render(template, {name: parts.get(name, "x") for name in PLACEHOLDERS}) == branch:
@@ -96,19 +110,134 @@ def parse_branch(
     return mismatch(_explain(shape, branch))
 
 
-def _shape_regex(shape: str) -> str:
-    seen: set[str] = set()
-    pattern = []
-    for char in shape:
-        name = next((n for n, s in _SENTINELS.items() if s == char), None)
+class _TooAmbiguous(Exception):
+    """A repeating template needs more than _SEARCH_STEPS steps of search for this name."""
+
+
+class _Shape:
+    """A rendered template with sentinels for placeholders, as an automaton over characters.
+
+    Element ``k`` (a literal character or a placeholder) owns states ``3k`` (its start) and, for a
+    placeholder, ``3k+1`` (after a word character: the token may end here) and ``3k+2`` (after a
+    dash: a word character must follow). State ``3m`` accepts. Sets of states are int bit masks,
+    so a step over all elements at once is a few integer operations.
+    """
+
+    def __init__(self, shape: str) -> None:
+        self.elements = shape
+        self.size = len(shape)
+        self.word_states = 0  # bit 3k+1 of every placeholder
+        self.literals: dict[str, int] = {}  # character -> bits 3k of the literals that are it
+        for k, element in enumerate(shape):
+            if element in _NAMES:
+                self.word_states |= 1 << (3 * k + 1)
+            else:
+                self.literals[element] = self.literals.get(element, 0) | 1 << (3 * k)
+        self.repeats = len([e for e in shape if e in _NAMES]) != len(set(shape) & set(_NAMES))
+
+    def _close(self, mask: int) -> int:
+        # A token may end after a word character: state 3k+1 reaches the next start, 3k+3.
+        return mask | ((mask >> 2) & self.word_states)
+
+    def feasible(self, text: str) -> list[int]:
+        """``ok[i]``: the states from which ``text[i:]`` is accepted. One backward pass, a few
+        integer operations per character: linear in ``len(text)``."""
+        words = self.word_states
+        ok = [0] * (len(text) + 1)
+        ok[len(text)] = self._close(1 << (3 * self.size))
+        for i in range(len(text) - 1, -1, -1):
+            char = text[i]
+            after = ok[i + 1]
+            mask = (after >> 3) & self.literals.get(char, 0)
+            if char not in _NOT_IN_WORD:
+                # start, after-word and after-dash all step to after-word on a word character
+                reached = after & words
+                mask |= reached | (reached >> 1) | (reached << 1)
+            elif char == "-":
+                mask |= (after >> 1) & words
+            ok[i] = self._close(mask)
+        return ok
+
+
+def _match(shape: str, text: str) -> dict[str, str] | None:
+    """The placeholder values that make ``shape`` spell ``text``, or None.
+
+    Where several splits fit, each placeholder in turn takes the longest token that still lets
+    the rest fit: the split a backtracking regular expression of greedy tokens finds first.
+    Linear in ``len(text)`` for templates that name each placeholder once; a template that
+    repeats one is searched within _SEARCH_STEPS (raises _TooAmbiguous beyond).
+    """
+    automaton = _Shape(shape)
+    ok = automaton.feasible(text)
+    if not ok[0] & 1:
+        return None
+    if automaton.repeats:
+        return _search(shape, text, ok)
+    values: dict[str, str] = {}
+    i = 0
+    for k, element in enumerate(shape):
+        name = _NAMES.get(element)
         if name is None:
-            pattern.append(re.escape(char))
-        elif name in seen:
-            pattern.append(f"(?P={name})")
-        else:
-            seen.add(name)
-            pattern.append(f"(?P<{name}>{_TOKEN})")
-    return "".join(pattern)
+            i += 1
+            continue
+        start = i
+        i += 1  # the first word character; state 3k+1 is feasible at i
+        word, dash = 1 << (3 * k + 1), 1 << (3 * k + 2)
+        while i < len(text):
+            char = text[i]
+            if char not in _NOT_IN_WORD and ok[i + 1] & word:
+                i += 1
+            elif char == "-" and ok[i + 1] & dash:
+                i += 2  # the dash and the word character that must follow it
+            else:
+                break
+        values[name] = text[start:i]
+    return values
+
+
+def _token_ends(text: str, start: int) -> list[int]:
+    """Every ``end`` for which ``text[start:end]`` is one sanitized token, shortest first."""
+    ends: list[int] = []
+    i = start
+    while True:
+        j = i
+        while j < len(text) and text[j] not in _NOT_IN_WORD:
+            j += 1
+        if j == i:
+            return ends
+        ends.append(j)
+        if j == len(text) or text[j] != "-":
+            return ends
+        i = j + 1
+
+
+def _search(shape: str, text: str, ok: list[int]) -> dict[str, str] | None:
+    """Depth-first over token ends, longest first, with the linear pass's states as a bound."""
+    steps = 0
+
+    def visit(k: int, i: int, values: dict[str, str]) -> dict[str, str] | None:
+        nonlocal steps
+        steps += 1
+        if steps > _SEARCH_STEPS:
+            raise _TooAmbiguous
+        if k == len(shape):
+            return values if i == len(text) else None
+        if not (ok[i] >> (3 * k)) & 1:
+            return None
+        name = _NAMES.get(shape[k])
+        if name is None:
+            return visit(k + 1, i + 1, values)
+        if name in values:
+            value = values[name]
+            return visit(k + 1, i + len(value), values) if text.startswith(value, i) else None
+        for end in reversed(_token_ends(text, i)):
+            if (ok[end] >> (3 * k + 3)) & 1:
+                found = visit(k + 1, end, {**values, name: text[i:end]})
+                if found is not None:
+                    return found
+        return None
+
+    return visit(0, 0, {})
 
 
 def _describe(shape_segment: str) -> str:
@@ -126,7 +255,11 @@ def _explain(shape: str, branch: str) -> str:
             f" ({_describe(shape)}), found {len(actual)}"
         )
     for index, (want, got) in enumerate(zip(expected, actual, strict=True), start=1):
-        if not re.fullmatch(_shape_regex(want), got, flags=re.DOTALL):
+        try:
+            fits = _match(want, got) is not None
+        except _TooAmbiguous:
+            fits = True  # undecided here: the closing reason below still holds
+        if not fits:
             if got != got.strip("-") or "--" in got:
                 why = "dashes are collapsed and trimmed in rendered names"
             elif got == "":

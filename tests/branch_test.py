@@ -11,6 +11,7 @@ from metawsm_hooks.branch import (
     render_branch,
     sanitize_token,
 )
+from testing.util import FUZZ
 
 
 @pytest.mark.parametrize(
@@ -192,3 +193,79 @@ def test_segments_are_sanitized_again(value: str, segment: str) -> None:
     assert (
         render_branch("{ticket}/{repo}/{run}", ticket="t", repo="r", run=value) == f"t/r/{segment}"
     )
+
+
+# --- linear-time matching ----------------------------------------------------------------------
+
+# The backtracking regular expression the matcher replaced: the oracle for which split is found.
+_WORD = r"[^/\\:,.@#\[\]{}() \-]"
+_ORACLE_TOKEN = f"{_WORD}+(?:-{_WORD}+)*"
+
+
+def _oracle(shape: str, text: str) -> dict[str, str] | None:
+    import re
+
+    from metawsm_hooks.branch import _SENTINELS
+
+    names = {sentinel: name for name, sentinel in _SENTINELS.items()}
+    seen: set[str] = set()
+    pattern = []
+    for char in shape:
+        name = names.get(char)
+        if name is None:
+            pattern.append(re.escape(char))
+        elif name in seen:
+            pattern.append(f"(?P={name})")
+        else:
+            seen.add(name)
+            pattern.append(f"(?P<{name}>{_ORACLE_TOKEN})")
+    found = re.fullmatch("".join(pattern), text, flags=re.DOTALL)
+    return None if found is None else {name: found.group(name) for name in seen}
+
+
+_shapes = st.lists(
+    st.sampled_from(["\ue000", "\ue001", "\ue002", "-", "a", "/", "x"]), max_size=7
+).map("".join)
+
+
+@FUZZ
+@given(shape=_shapes, text=st.text(alphabet="a-/x.b", max_size=14))
+def test_matcher_finds_the_split_backtracking_found(shape: str, text: str) -> None:
+    from metawsm_hooks.branch import _match
+
+    assert _match(shape, text) == _oracle(shape, text)
+
+
+@pytest.mark.parametrize(
+    ("template", "branch"),
+    [
+        # 3,202 characters of this took 29 s with the backtracking matcher on a server.
+        pytest.param("{ticket}-{repo}-{run}", "a-" * 511 + ".", id="dashed-template"),
+        pytest.param("{ticket}{repo}{run}", "a" * 1022 + ".", id="adjacent-placeholders"),
+        pytest.param("{ticket}-{ticket}", "a-" * 511 + "b", id="repeated-placeholder"),
+        pytest.param("{ticket}{repo}{run}{ticket}", "ab" * 511 + ".", id="repeat-adjacent"),
+    ],
+)
+def test_matching_time_is_bounded_whatever_the_name(template: str, branch: str) -> None:
+    import time
+
+    started = time.process_time()
+    found = parse_branch(template, branch)
+    assert time.process_time() - started < 0.5
+    assert isinstance(found, BranchMismatch)
+
+
+def test_matching_is_linear_beyond_the_name_bound() -> None:
+    import time
+
+    from metawsm_hooks.branch import _match
+
+    started = time.process_time()
+    assert _match("\ue000-\ue001-\ue002", "a-" * 50_000 + ".") is None
+    assert time.process_time() - started < 1.0
+
+
+def test_an_overlong_name_is_refused_in_one_line() -> None:
+    found = parse_branch("{ticket}/{repo}/{run}", "a/b/" + "c" * 2000)
+    assert isinstance(found, BranchMismatch)
+    assert "longer than 1024 bytes" in found.reason
