@@ -17,8 +17,11 @@ one order, here and nowhere else:
    current worktree's, else the main worktree's, read from disk as metawsm reads it;
 5. metawsm's built-in defaults.
 
-The server and CI (``pre-receive``, ``ci``) use their own, authoritative order; they call
-``resolve_policy`` with ``client=False``, which keeps only steps 1, 3 and 5.
+The server and CI (``pre-receive``, ``ci``) use their own, authoritative order, here too
+(``resolve_server_policy``): ``--policy``/``$METAWSM_POLICY``; else the file the server
+repository's ``git config metawsm.policy`` names; else ``.metawsm/policy.json`` on the default
+branch as it was before the push (in CI: at ``--base``); else the defaults. A pushed (or head)
+policy never replaces it; it can only add restrictions (``stages.common.tighten``).
 """
 
 from __future__ import annotations
@@ -48,7 +51,12 @@ HOME = "metawsm home"
 TRACKED = "tracked"
 UNTRACKED = "untracked"
 DEFAULTS = "defaults"
-KINDS = (NAMED, HOME, TRACKED, UNTRACKED, DEFAULTS)
+SERVER = "server config"
+KINDS = (NAMED, HOME, TRACKED, UNTRACKED, DEFAULTS, SERVER)
+SERVER_POLICY_KEY = "metawsm.policy"
+# The most of a policy read from pushed content (a pushed commit, the default branch, --base):
+# metawsm's policies are a few kilobytes; a larger one is refused in one line, never parsed.
+MAX_TREE_POLICY_BYTES = 256 * 1024
 
 
 class Home(Record):
@@ -181,6 +189,79 @@ def resolve_policy(
     )
 
 
+class ServerPolicy(NamedTuple):
+    """The policy the server (pre-receive) or CI enforces, whatever is pushed."""
+
+    resolved: ResolvedPolicy
+    trusted: bool  # its commands may run here: a file the server or CI names, not pushed content
+    baseline: str | None  # the commit the policy came from (the default branch, or --base)
+
+
+def resolve_server_policy(
+    *, repo: Repository, named: Path | None, baseline: str | None, where: str, ci: bool
+) -> ServerPolicy:
+    """The authoritative policy on the server and in CI (the module docstring's order).
+
+    ``baseline`` is the default branch's commit before the push (or ``--base``), ``where`` says
+    which. A policy read from a commit runs its commands only in CI, never on the server.
+    """
+    chosen = named_policy(named)
+    if chosen is not None:
+        path, how = chosen
+        result = load_policy_path(path, missing_ok=False)
+        return ServerPolicy(ResolvedPolicy(result, NAMED, path, f"{path} ({how})"), True, baseline)
+    configured = repo.config_value(SERVER_POLICY_KEY)
+    if configured:
+        path = _absolute(configured, repo.common_dir)
+        result = load_policy_path(path, missing_ok=False)
+        described = f"{path} (git config {SERVER_POLICY_KEY})"
+        return ServerPolicy(ResolvedPolicy(result, SERVER, path, described), True, baseline)
+    if baseline is not None:
+        data = read_tree_policy(repo, baseline)
+        source = f"{POLICY_RELPATH} ({where})"
+        if isinstance(data, Finding):
+            result = PolicyResult(source, None, (data,), (), defaults_used=False)
+            return ServerPolicy(ResolvedPolicy(result, TRACKED, None, source), False, baseline)
+        if data is not None:
+            result = load_policy_bytes(data, source=source)
+            return ServerPolicy(ResolvedPolicy(result, TRACKED, None, source), ci, baseline)
+    described = f"metawsm's built-in defaults (no {POLICY_RELPATH} at {where})"
+    return ServerPolicy(
+        ResolvedPolicy(defaults_result(), DEFAULTS, None, described), True, baseline
+    )
+
+
+def read_tree_policy(repo: Repository, commit: str) -> bytes | Finding | None:
+    """``.metawsm/policy.json`` of ``commit`` within MAX_TREE_POLICY_BYTES; a Finding when it
+    cannot be a policy (a folder, a symlink out of the tree, too large), None when absent."""
+    from metawsm_hooks.errors import FatalError
+
+    try:
+        tree = repo.commit_source(commit)
+        data = tree.read(POLICY_RELPATH, limit=MAX_TREE_POLICY_BYTES)
+        if data is None:
+            return missing_policy_problem(tree)
+    except FatalError as exc:
+        return Finding("", exc.message)
+    return data
+
+
+def missing_policy_problem(tree: TreeSource) -> Finding | None:
+    """Why ``tree`` holds something at the policy's path that reads as nothing, or None when
+    nothing is there: a folder (metawsm cannot read it either), or a symlink that leads out of
+    the tree, nowhere or round in a loop (read only within the tree, never outside)."""
+    found = tree.list_files(POLICY_RELPATH)
+    if found == [POLICY_RELPATH]:
+        return Finding(
+            "",
+            "is a symlink that leads outside the tree, nowhere or in a loop; a symlinked policy"
+            " is read only as a file inside the tree",
+        )
+    if found:
+        return Finding("", "is a directory, not a policy file")
+    return None
+
+
 def _home_policy(home: Home, *, strict: bool, cwd: Path | None) -> ResolvedPolicy:
     path = home.policy_path
     shown = shown_path(path, cwd)
@@ -224,9 +305,8 @@ def _tracked_policy(
     shown = shown_path(root / POLICY_RELPATH, cwd) if root is not None else POLICY_RELPATH
     described = f"{shown} (tracked: {where})"
     if data is None:
-        # A folder where the file belongs is not a missing file: metawsm cannot read it either.
-        if tree.list_files(POLICY_RELPATH):
-            problem = Finding("", "is a directory, not a policy file")
+        problem = missing_policy_problem(tree)
+        if problem is not None:
             result = PolicyResult(shown, None, (problem,), (), defaults_used=False)
             return ResolvedPolicy(result, TRACKED, None, described)
         return None

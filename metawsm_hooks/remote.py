@@ -53,3 +53,22 @@ def describe(url: str) -> str:
     """``owner/name`` (or whatever is known) for messages."""
     parts = repository_path(url)
     return "/".join(parts[-2:]) if parts else url
+
+
+_AUTHORITY_END = re.compile(r"[/?#]")
+
+
+def redact(url: str) -> str:
+    """``url`` with the user information of a ``scheme://user:secret@host`` URL (where deploy
+    tokens and CI job tokens live) replaced by ``***``: what the tool prints, stores or sends."""
+    found = _URL.match(url.strip())
+    if found is None:
+        return url
+    rest = found.group("rest")
+    end = _AUTHORITY_END.search(rest)
+    authority = rest[: end.start()] if end else rest
+    _, at, host = authority.rpartition("@")
+    if not at:
+        return url
+    start = url.index(rest)
+    return f"{url[:start]}***@{host}{rest[len(authority) :]}"

@@ -348,7 +348,8 @@ def test_server_never_runs_commands_from_a_pushed_policy(
     git(client, "commit", "-q", "--amend", "-m", "policy that tries to run code")
     proc = git(client, "push", "origin", "HEAD:refs/heads/abc-1/repo/run-1", check=False)
     assert proc.returncode == 0, output(proc)
-    assert "not run on the server" in output(proc)
+    assert "a pushed policy only adds restrictions" in output(proc)
+    assert "changes .metawsm/policy.json" in output(proc)
     assert not marker.exists()
 
 

@@ -7,6 +7,10 @@ the search does not go inside a folder it found). A folder is under contract whe
 folder needs, among the Markdown files of ``reference/``, ``design/`` and ``design-doc/``, an
 approved codebase relevance analysis, an approved implementation plan and a diary with steps,
 plus a ``tasks.md`` with every item checked and a ``changelog.md`` that records steps.
+
+Reads are bounded, whatever the tree holds: each doc at most MAX_DOC_BYTES and all of a run's
+docs together at most MAX_TICKET_DOC_BYTES (counting a file each time it is examined); beyond
+either the check fails with one line naming the file, without reading further.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import os
 import re
 
 from metawsm_hooks.checks import FAILED, PASSED, CheckContext, CheckResult
+from metawsm_hooks.errors import FatalError
 from metawsm_hooks.golang.strings import go_lower, go_trim
 
 TYPE_CHECKING = False
@@ -22,6 +27,8 @@ if TYPE_CHECKING:
     from metawsm_hooks.git.types import TreeSource
 
 APPLIES_TO = frozenset({"commit", "pr"})
+MAX_DOC_BYTES = 1024 * 1024
+MAX_TICKET_DOC_BYTES = 8 * 1024 * 1024
 DOC_ROOT = "ttmp"
 FEEDBACK = "reference/99-operator-feedback.md"
 DOC_FOLDERS = ("reference", "design", "design-doc")
@@ -33,13 +40,50 @@ _CHECKED_TASK = rb"(?m)^" + _SPACE + rb"*-" + _SPACE + rb"*\[[xX]\]" + _SPACE + 
 _UNCHECKED_TASK = rb"(?m)^" + _SPACE + rb"*-" + _SPACE + rb"*\[" + _SPACE + rb"\]" + _SPACE + b"+"
 
 
+class _OverBound(Exception):
+    pass
+
+
+class _BoundedReader:
+    """``read(path)`` of a tree within MAX_DOC_BYTES per file and MAX_TICKET_DOC_BYTES in all."""
+
+    def __init__(self, source: TreeSource) -> None:
+        self._source = source
+        self._budget = MAX_TICKET_DOC_BYTES
+
+    def list_files(self, prefix: str) -> list[str]:
+        return self._source.list_files(prefix)
+
+    def read(self, path: str, *, limit: int | None = None) -> bytes | None:
+        try:
+            data = self._source.read(path, limit=MAX_DOC_BYTES)
+        except FatalError as exc:
+            if exc.exit_code != 1:
+                raise
+            raise _OverBound(f"{exc.message} (at most {MAX_DOC_BYTES} per ticket doc)") from exc
+        if data is not None:
+            self._budget -= len(data)
+            if self._budget < 0:
+                raise _OverBound(
+                    f"{path}: the ticket docs examined exceed {MAX_TICKET_DOC_BYTES} bytes in all"
+                )
+        return data
+
+
 def run(ctx: CheckContext) -> CheckResult:
+    try:
+        return _run(ctx, _BoundedReader(ctx.source))
+    except _OverBound as exc:
+        return CheckResult("ticket_workflow", FAILED, f"ticket docs too large to check: {exc}")
+
+
+def _run(ctx: CheckContext, source: TreeSource) -> CheckResult:
     ticket = go_trim(ctx.ticket or "")
     if not ticket:
         return CheckResult(
             "ticket_workflow", PASSED, "ticket unavailable; staged workflow check skipped"
         )
-    files = ctx.source.list_files(DOC_ROOT)
+    files = source.list_files(DOC_ROOT)
     folders = ticket_folders(files, ticket)
     if not folders:
         return CheckResult(
@@ -50,10 +94,10 @@ def run(ctx: CheckContext) -> CheckResult:
     under_contract = 0
     failures = []
     for folder, inside in folders.items():
-        if not _contract_declared(ctx.source, folder):
+        if not _contract_declared(source, folder):
             continue
         under_contract += 1
-        missing = missing_artifacts(ctx.source, folder, inside)
+        missing = missing_artifacts(source, folder, inside)
         if missing:
             failures.append(f"{folder.rsplit('/', 1)[-1]} ({'; '.join(missing)})")
     if not under_contract:

@@ -182,8 +182,11 @@ class CatFile:
 
         self._finalizer = weakref.finalize(self, _stop_reader, self.proc)
 
-    def read(self, name: bytes) -> tuple[str, bytes] | None:
-        """(type, content) of the object ``name`` (an id or ``<tree-ish>:<path>``), or None."""
+    def read(self, name: bytes, *, limit: int | None = None) -> tuple[str, bytes] | None:
+        """(type, content) of the object ``name`` (an id or ``<tree-ish>:<path>``), or None.
+
+        An object over ``limit`` bytes is passed over in 1 MiB pieces, never held whole, and
+        raises FatalError (exit 1) naming its size."""
         stdin, stdout = self.proc.stdin, self.proc.stdout
         assert stdin is not None and stdout is not None
         try:
@@ -198,6 +201,16 @@ class CatFile:
         if found is None:
             return None
         kind, size = found
+        if limit is not None and size > limit:
+            remaining = size + 1  # and the newline after the content
+            while remaining > 0:
+                skipped = stdout.read(min(remaining, 1 << 20))
+                if not skipped:
+                    break
+                remaining -= len(skipped)
+            raise FatalError(
+                f"is {size} bytes, over the {limit} bytes read from pushed content", exit_code=1
+            )
         content = stdout.read(size)
         stdout.read(1)  # the newline after the content
         return kind, content

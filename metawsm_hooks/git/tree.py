@@ -80,13 +80,19 @@ class Tree:
         self._known.update(found)
         return sorted((p for p, e in found.items() if e[0] != GITLINK), key=os.fsencode)
 
-    def read(self, path: str) -> bytes | None:
-        """The content of the file at ``path`` (through symlinks), or None when there is none."""
+    def read(self, path: str, *, limit: int | None = None) -> bytes | None:
+        """The content of the file at ``path`` (through symlinks), or None when there is none.
+        FatalError (exit 1) when it is over ``limit`` bytes."""
         for _ in range(_SYMLINK_HOPS):
             entry = self._entry(path)
             if entry is None or entry[0] == GITLINK:
                 return None
-            got = self._git.cat_file().read(entry[1].encode())
+            try:
+                got = self._git.cat_file().read(entry[1].encode(), limit=limit)
+            except FatalError as exc:
+                if exc.exit_code != 1:
+                    raise
+                raise FatalError(f"{path} in {self.label} {exc.message}", exit_code=1) from exc
             if got is None or got[0] != "blob":
                 return None
             if entry[0] != SYMLINK:

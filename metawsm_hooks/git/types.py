@@ -13,13 +13,14 @@ if TYPE_CHECKING:
         """The tree being committed or pushed, read-only."""
 
         def list_files(self, prefix: str) -> list[str]: ...
-        def read(self, path: str) -> bytes | None: ...
+        def read(self, path: str, *, limit: int | None = None) -> bytes | None: ...
 
 else:  # typing costs start-up time; a Protocol is only needed by the type checker
 
     class TreeSource:
         """The tree being committed or pushed, read-only: ``list_files(prefix)`` (every file
-        path under the folder ``prefix``, '' for all) and ``read(path)`` (bytes, or None)."""
+        path under the folder ``prefix``, '' for all) and ``read(path, limit=N)`` (bytes, or
+        None; FatalError when the file is larger than ``limit`` bytes)."""
 
 
 # git's file modes in trees and the index (``man git-fast-import``: filemodify).

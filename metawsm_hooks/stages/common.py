@@ -111,6 +111,55 @@ def load_stage_policy(
     )
 
 
+# Bounds on what a pushed policy may add (the server and CI); over a bound the push is rejected
+# with one line. Its bytes are bounded where it is read (layout.MAX_TREE_POLICY_BYTES).
+MAX_PUSHED_PATTERNS = 1000
+MAX_PATTERN_CHARS = 1024
+# The checks a pushed policy may add: every required check except ``tests``, which runs commands.
+_NON_COMMAND_CHECKS = tuple(name for name in CHECK_NAMES if name != "tests")
+
+
+def pushed_policy_problems(policy: Policy) -> list[str]:
+    """What puts a pushed policy's additions over the bounds the server reads within."""
+    patterns = policy.git_pr.patterns()
+    problems = []
+    if len(patterns) > MAX_PUSHED_PATTERNS:
+        problems.append(
+            f"git_pr.forbidden_file_patterns: {len(patterns)} patterns; at most"
+            f" {MAX_PUSHED_PATTERNS} are read from a pushed policy"
+        )
+    for index, pattern in enumerate(patterns):
+        if len(pattern) > MAX_PATTERN_CHARS:
+            problems.append(
+                f"git_pr.forbidden_file_patterns[{index}]: {len(pattern)} characters; at most"
+                f" {MAX_PATTERN_CHARS} are read from a pushed policy"
+            )
+            break
+    return problems
+
+
+def tighten(authoritative: Policy, pushed: Policy) -> tuple[Policy, tuple[str, ...]]:
+    """``authoritative`` with what ``pushed`` adds: its forbidden patterns and its required
+    non-command checks. Its mode, require_all, exemptions, removals, commands and every other
+    setting are not used. Returns the policy and the checks added (each of which must pass
+    on its own, whatever ``require_all`` says)."""
+    from metawsm_hooks.policy import replace
+
+    have = authoritative.git_pr
+    patterns = have.forbidden_file_patterns + tuple(
+        p for p in pushed.git_pr.patterns() if p not in have.patterns()
+    )
+    added = tuple(
+        dict.fromkeys(
+            c for c in pushed.git_pr.checks() if c in _NON_COMMAND_CHECKS and c not in have.checks()
+        )
+    )
+    git_pr = replace(
+        have, forbidden_file_patterns=patterns, required_checks=have.required_checks + added
+    )
+    return replace(authoritative, git_pr=git_pr), added
+
+
 def enforceable(result: PolicyResult) -> Policy | None:
     """The policy to enforce, or None when it is invalid (its errors block the stage)."""
     return result.policy if result.valid else None

@@ -78,7 +78,11 @@ def pre_push(options: StageOptions, out: Output, args: Sequence[str]) -> int:
             )
         name, url = args[0], args[1]
         refs = parse_pre_push(_read_stdin())
-    return _enforce_all("pre-push", options, out, repo, refs, Destination(name, url), server=False)
+    from metawsm_hooks.remote import redact
+
+    # Credentials in the URL (deploy and CI job tokens) go no further than this line.
+    destination = Destination(redact(name), redact(url))
+    return _enforce_all("pre-push", options, out, repo, refs, destination, server=False)
 
 
 def pre_receive(options: StageOptions, out: Output, args: Sequence[str]) -> int:
@@ -86,7 +90,11 @@ def pre_receive(options: StageOptions, out: Output, args: Sequence[str]) -> int:
 
     repo = Repository.discover(options.cwd)
     refs = parse_pre_receive(_read_stdin())
-    return _enforce_all("pre-receive", options, out, repo, refs, None, server=True)
+    # Refs move only after pre-receive accepts: HEAD is still the default branch before the push.
+    baseline = repo.resolve("HEAD")
+    return _enforce_all(
+        "pre-receive", options, out, repo, refs, None, server=True, baseline=baseline
+    )
 
 
 def ci(options: StageOptions, out: Output, *, base: str, head: str, branch: str | None) -> int:
@@ -107,7 +115,9 @@ def ci(options: StageOptions, out: Output, *, base: str, head: str, branch: str 
     ref = PushedRef(
         local_ref="", new=new, remote_ref=BRANCH_PREFIX + name if name else head, old=old
     )
-    return _enforce_all("ci", options, out, repo, [ref], None, server=False, branch_override=name)
+    return _enforce_all(
+        "ci", options, out, repo, [ref], None, server=False, branch_override=name, baseline=old
+    )
 
 
 # Where CI services name the branch of a detached checkout.
@@ -141,6 +151,7 @@ def _enforce_all(
     *,
     server: bool,
     branch_override: str | None = None,
+    baseline: str | None = None,
 ) -> int:
     # Starts git on every pushed range (and the status); the policy, store and checks load
     # meanwhile.
@@ -148,5 +159,13 @@ def _enforce_all(
     from metawsm_hooks.stages.push_run import enforce_all
 
     return enforce_all(
-        stage, options, out, repo, refs, destination, server=server, branch_override=branch_override
+        stage,
+        options,
+        out,
+        repo,
+        refs,
+        destination,
+        server=server,
+        branch_override=branch_override,
+        baseline=baseline,
     )

@@ -7,9 +7,17 @@ import json
 from collections.abc import Sequence
 
 from metawsm_hooks import remote as remotes
-from metawsm_hooks.layout import NAMED, ResolvedPolicy, configured_home, describe_finding
+from metawsm_hooks.constants import POLICY_RELPATH
+from metawsm_hooks.layout import (
+    ResolvedPolicy,
+    ServerPolicy,
+    configured_home,
+    describe_finding,
+    read_tree_policy,
+    resolve_server_policy,
+)
 from metawsm_hooks.output import Output
-from metawsm_hooks.policy import Policy, replace
+from metawsm_hooks.policy import Finding, Policy, load_policy_bytes, replace
 from metawsm_hooks.stages.common import (
     Verdict,
     actor_of,
@@ -24,10 +32,12 @@ from metawsm_hooks.stages.common import (
     load_stage_policy,
     open_store,
     policy_json,
+    pushed_policy_problems,
     repo_name,
     show_policy,
     show_verdict,
     skipped_checks,
+    tighten,
 )
 from metawsm_hooks.stages.options import StageOptions
 from metawsm_hooks.stages.push_input import (
@@ -55,6 +65,11 @@ def _server_safe(pushed: Policy) -> Policy:
     )
 
 
+_ADDED_SUFFIX = " (required by the pushed policy)"
+# The problems of an invalid pushed policy shown (and recorded) one per line; the rest are counted.
+_SHOWN_ERRORS = 20
+
+
 class PushRun:
     """One push (or CI range) being enforced ref by ref, sharing the repository and the store."""
 
@@ -67,6 +82,7 @@ class PushRun:
         repo: Repository,
         destination: Destination | None,
         server: bool,
+        baseline: str | None = None,
     ) -> None:
         self.stage = stage
         self.options = options
@@ -79,9 +95,36 @@ class PushRun:
         # A push is never accepted unrecorded: a store that cannot be written blocks it.
         self.store: Store = open_store(options, repo)
         self.policies: dict[str, ResolvedPolicy] = {}
+        # The server and CI enforce their own policy; what is pushed only adds to it.
+        self.authoritative = server or stage == "ci"
+        self.baseline = baseline
+        self._authority: ServerPolicy | None = None
+
+    def authority(self) -> ServerPolicy:
+        """The server's (or CI's) policy, loaded and shown once."""
+        if self._authority is None:
+            if self.server:
+                where = f"the default branch before the push, {(self.baseline or '')[:12]}"
+            else:
+                where = f"--base {(self.baseline or '')[:12]}"
+            self._authority = resolve_server_policy(
+                repo=self.repo,
+                named=self.options.policy_path,
+                baseline=self.baseline,
+                where=where,
+                ci=not self.server,
+            )
+            resolved = self._authority.resolved
+            show_policy(self.out, resolved)
+            self.policies[resolved.result.source] = resolved
+            if not self.out.json_mode:
+                self.out.note("a pushed policy only adds restrictions to this one")
+        return self._authority
 
     def policy_for(self, new: str) -> ResolvedPolicy:
         """The policy for a pushed commit, loaded (and shown) once per file or commit."""
+        if self.authoritative:
+            return self.authority().resolved
         explicit = explicit_policy_path(self.options)
         client = self.stage == "pre-push"
         home = configured_home(self.repo) if client and explicit is None else None
@@ -112,14 +155,23 @@ class PushRun:
             )
             self._audit(verdict, "invalid-policy")
             return verdict
-        from_pushed_commit = resolved.kind != NAMED
-        if self.server and from_pushed_commit:
-            if policy.git_pr.commands() or policy.operator.llm.effective_mode() != "off":
-                verdict.notes.append(
-                    "test commands and the operator command of a pushed policy are not run on the"
-                    " server; give pre-receive its own --policy to run them"
-                )
-            policy = _server_safe(policy)
+        added: tuple[str, ...] = ()
+        if self.authoritative:
+            if not self.authority().trusted:
+                if policy.git_pr.commands() or policy.operator.llm.effective_mode() != "off":
+                    verdict.notes.append(
+                        "test commands and the operator command of a policy read from a pushed"
+                        " commit are not run on the server; name the server's own policy with"
+                        " --policy or git config metawsm.policy to run them"
+                    )
+                policy = _server_safe(policy)
+            if policy.git_pr.effective_mode() != "off":
+                tightened = self.pushed_additions(verdict, ref, new, policy)
+                if tightened is None:
+                    show_verdict(self.out, verdict, heading=self._heading(ref))
+                    self._audit(verdict, "invalid-policy")
+                    return verdict
+                policy, added = tightened
         if policy.git_pr.effective_mode() == "off":
             verdict.notes.append(f"{ref.label}: enforcement is off (git_pr.mode is off)")
             self._audit(verdict, "off")
@@ -128,9 +180,8 @@ class PushRun:
         identify(verdict, self.store, blocking=self.stage != "ci")
         self._allowed_repos(verdict, policy)
         verdict.report = self._run_checks(ref, new, policy, verdict)
-        show_verdict(
-            self.out, verdict, heading=None if self.out.json_mode else f"{self.stage} {ref.label}:"
-        )
+        self._require_added(verdict, added)
+        show_verdict(self.out, verdict, heading=self._heading(ref))
         if verdict.passed:
             self.store.note_success(verdict.branch or "")
         else:
@@ -142,9 +193,78 @@ class PushRun:
                 repo_name=repo_name(self.repo),
                 rerun_tests=lambda: self._run_checks(ref, new, policy, verdict),
             )
+            self._require_added(verdict, added)
         self._ledger(verdict, new, policy)
         self._audit(verdict, "passed" if verdict.passed else "blocked")
         return verdict
+
+    def pushed_additions(
+        self, verdict: Verdict, ref: PushedRef, new: str, policy: Policy
+    ) -> tuple[Policy, tuple[str, ...]] | None:
+        """``policy`` tightened by the policy in the pushed commit (with the checks it adds);
+        None when the pushed policy is invalid or over a bound (its problems are failures).
+        A push that changes the policy file says so on its ``policy`` line."""
+        data = read_tree_policy(self.repo, new)
+        earlier_at = ref.old or self.authority().baseline
+        earlier = read_tree_policy(self.repo, earlier_at) if earlier_at else None
+        changed = data != earlier
+        where = f"{POLICY_RELPATH} (commit {new[:12]})"
+        if isinstance(data, Finding):
+            said = data.message if data.message.startswith(POLICY_RELPATH) else None
+            verdict.add("policy", "failed", said or f"{where}: {data.message}")
+            return None
+        if data is None:
+            if changed:
+                verdict.add("policy", "passed", f"removes {POLICY_RELPATH}; {self._still()}")
+            return policy, ()
+        pushed = load_policy_bytes(data, source=where)
+        if not pushed.valid or pushed.policy is None:
+            for finding in pushed.errors[:_SHOWN_ERRORS]:
+                verdict.add("policy", "failed", describe_finding(pushed, finding))
+            if len(pushed.errors) > _SHOWN_ERRORS:
+                more = len(pushed.errors) - _SHOWN_ERRORS
+                verdict.add("policy", "failed", f"{where}: and {more} more problems")
+            return None
+        problems = pushed_policy_problems(pushed.policy)
+        if problems:
+            for problem in problems:
+                verdict.add("policy", "failed", f"{where}: {problem}")
+            return None
+        tightened, added = tighten(policy, pushed.policy)
+        if changed:
+            more = len(tightened.git_pr.forbidden_file_patterns) - len(
+                policy.git_pr.forbidden_file_patterns
+            )
+            adds = [f"{more} forbidden pattern{'s' if more != 1 else ''}"] if more else []
+            if added:
+                adds.append(f"the check{'s' if len(added) != 1 else ''} {', '.join(added)}")
+            adds_text = f"adds {' and '.join(adds)}" if adds else "adds no restriction"
+            verdict.add(
+                "policy", "passed", f"changes {POLICY_RELPATH}: {adds_text}; {self._still()}"
+            )
+        return tightened, added
+
+    def _still(self) -> str:
+        return f"enforcing {self.authority().resolved.described}"
+
+    def _heading(self, ref: PushedRef) -> str | None:
+        return None if self.out.json_mode else f"{self.stage} {ref.label}:"
+
+    @staticmethod
+    def _require_added(verdict: Verdict, added: tuple[str, ...]) -> None:
+        """Each check a pushed policy added must pass on its own: without require_all a passing
+        check of the server's would otherwise let it fail."""
+        report = verdict.report
+        verdict.extra_failures = [
+            (name, detail)
+            for name, detail in verdict.extra_failures
+            if not (name in added and detail.endswith(_ADDED_SUFFIX))
+        ]
+        if report is None or not report.passed or not added:
+            return
+        for result in report.results:
+            if result.name in added and result.status == "failed":
+                verdict.extra_failures.append((result.name, f"{result.detail}{_ADDED_SUFFIX}"))
 
     def _branch(
         self, verdict: Verdict, ref: PushedRef, policy: Policy, override: str | None
@@ -268,9 +388,16 @@ def enforce_all(
     *,
     server: bool,
     branch_override: str | None = None,
+    baseline: str | None = None,
 ) -> int:
     run = PushRun(
-        stage=stage, options=options, out=out, repo=repo, destination=destination, server=server
+        stage=stage,
+        options=options,
+        out=out,
+        repo=repo,
+        destination=destination,
+        server=server,
+        baseline=baseline,
     )
     try:
         verdicts = [run.enforce(ref, branch_override=branch_override) for ref in refs]
