@@ -3,6 +3,12 @@
 The whole group is killed when the time is up, when the caller is interrupted (Ctrl-C, or SIGTERM
 turned into an exception) and when the child exits leaving background processes behind, so
 nothing it started outlives the call (short of leaving the group on purpose, as a daemon does).
+
+Nor does it outlive the caller when the caller dies without unwinding (SIGKILL, the out-of-memory
+killer, a CI cancel): a watchdog (``/bin/sh``, in a session of its own) holds the read end of a
+pipe only the caller writes to, and kills the group when the pipe closes without the caller's
+"done"; on Linux the leader also gets SIGKILL from the kernel when the caller dies
+(``PR_SET_PDEATHSIG``), which covers the moment before the watchdog knows the group.
 """
 
 from __future__ import annotations
@@ -12,13 +18,14 @@ import os
 import selectors
 import signal
 import subprocess
+import sys
 import time
 
 from metawsm_hooks.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
 
 DEFAULT_MAX_OUTPUT = 1024 * 1024
@@ -27,6 +34,66 @@ DEFAULT_MAX_OUTPUT = 1024 * 1024
 _DRAIN_SECONDS = 0.5
 # Without a pidfd the leader's exit is polled this often while its descendants hold the pipe.
 _POLL_SECONDS = 0.05
+# Reads the group id, then waits: "ok" means the caller reaped the group itself; end of file
+# means the caller died, so the group is killed.
+_WATCHDOG = 'read pgid || exit 0; read done; [ "$done" = ok ] || kill -KILL -- "-$pgid" 2>/dev/null'
+
+
+class _Watchdog:
+    """Kills a process group when this process dies before ``release``."""
+
+    def __init__(self) -> None:
+        read_end, self._write_end = os.pipe()
+        try:
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["/bin/sh", "-c", _WATCHDOG],
+                stdin=read_end,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # not stopped by a Ctrl-C or hang-up meant for us
+            )
+        except OSError:
+            self._proc = None  # no shell: the parent-death signal still covers the leader
+        finally:
+            os.close(read_end)
+
+    def guard(self, pgid: int) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self._write_end, f"{pgid}\n".encode())
+
+    def release(self, *, done: bool) -> None:
+        """Let the watchdog go; without ``done`` it kills the group first."""
+        if done:
+            with contextlib.suppress(OSError):
+                os.write(self._write_end, b"ok\n")
+        with contextlib.suppress(OSError):
+            os.close(self._write_end)
+        if self._proc is not None:
+            while True:
+                try:
+                    self._proc.wait()
+                    break
+                except KeyboardInterrupt:  # a second Ctrl-C must not leave a zombie behind
+                    continue
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that asks Linux to SIGKILL the child when its parent dies."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def arm() -> None:
+        prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+
+    return arm
 
 
 class Completed(Record):
@@ -128,26 +195,37 @@ def run_bounded(
         if isinstance(command, str):
             raise TypeError("without shell=True the command is a sequence of arguments")
         argv = list(command)
-    with _SignalsHeld() as held:
-        proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=None if env is None else dict(env),
-            stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own session and process group, led by the child
-        )
+    watchdog = _Watchdog()
     buffer = _Buffer(max_output, keep)
+    reaped = False
     try:
-        held.deliver()
-        deadline = time.monotonic() + max(0.0, timeout)
-        timed_out = _supervise(proc, buffer, input, deadline, kill_grace)
-    except BaseException:
-        _kill_group(proc.pid, signal.SIGKILL)
-        _reap(proc)
-        raise
-    returncode = _reap(proc)
+        with _SignalsHeld() as held:
+            proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=None if env is None else dict(env),
+                stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own session and process group, led by the child
+                preexec_fn=_die_with_parent(),
+            )
+            watchdog.guard(proc.pid)
+        try:
+            held.deliver()
+            deadline = time.monotonic() + max(0.0, timeout)
+            timed_out = _supervise(proc, buffer, input, deadline, kill_grace)
+        except BaseException:
+            _kill_group(proc.pid, signal.SIGKILL)
+            _reap(proc)
+            reaped = True
+            raise
+        returncode = _reap(proc)
+        reaped = True
+    finally:
+        # Not reaped (an interruption between the start and the guarded wait): the watchdog
+        # kills the group, as it would had this process died.
+        watchdog.release(done=reaped)
     return Completed(
         returncode=returncode,
         output=bytes(buffer.data),

@@ -367,6 +367,36 @@ def test_locked_store_with_the_default_timeout(hooked: Path) -> None:
     assert hook_runs(db) == runs_before
 
 
+def test_ctrl_c_while_waiting_on_a_locked_store_acts_at_once(hooked: Path) -> None:
+    """SQLite waits for a lock in C; the hook waits in slices, so Ctrl-C is not held back for
+    the 10 s busy timeout."""
+    assert cli(hooked, "run", "pre-commit").returncode == 0
+    db = store_of(hooked)
+    write(hooked, "x.txt")
+    git(hooked, "add", "x.txt")
+    with locked(db):
+        proc = subprocess.Popen(
+            ["git", "commit", "-q", "-m", "ABC-1: x"],
+            cwd=hooked,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            time.sleep(1.5)  # the hook is waiting on the lock by now
+            started = time.monotonic()
+            os.killpg(proc.pid, signal.SIGINT)
+            _, err = proc.communicate(timeout=10)
+            waited = time.monotonic() - started
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode != 0
+    assert waited < 2, waited
+    assert b"Traceback" not in err
+
+
 @pytest.mark.parametrize(
     "stage", [pytest.param("pre-commit", id="commit"), pytest.param("pre-push", id="push")]
 )
@@ -763,3 +793,48 @@ def test_corrupt_policy_cache_is_ignored(hooked: Path, isolated_git: Path) -> No
         )
     )
     assert "Traceback" not in output(second)
+
+
+def test_sigkill_of_the_hook_leaves_no_test_command_and_the_next_run_cleans_up(
+    slow_tests: dict[str, Path],
+) -> None:
+    """Out-of-memory kills and CI cancels end the hook without unwinding: the test command dies
+    with it (watchdog), and the next run that needs a temporary checkout removes the old one."""
+    repo, tmp = slow_tests["repo"], slow_tests["tmp"]
+    env = {**os.environ, "TMPDIR": str(tmp)}
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [CLI, "run", "pre-commit"],
+            cwd=repo,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+
+    proc = start()
+    try:
+        assert wait_for(slow_tests["marker"].exists, 20), "the test command never started"
+        sleeper = int(slow_tests["pidfile"].read_text())
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    assert wait_for(lambda: is_gone(sleeper), 5), "the test command outlived the killed hook"
+    (left,) = os.listdir(tmp)  # SIGKILL cannot be caught: the checkout stays, for now
+    slow_tests["marker"].unlink()
+    proc = start()
+    try:
+        assert wait_for(slow_tests["marker"].exists, 20), "the test command never started"
+        assert left not in os.listdir(tmp), "the killed run's checkout was not removed"
+        os.kill(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert wait_for(lambda: not os.listdir(tmp), 5), os.listdir(tmp)

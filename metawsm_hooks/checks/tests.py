@@ -2,9 +2,11 @@
 
 Each command runs through ``/bin/sh -c`` with ``hooks.test_timeout_seconds``, in the working
 tree when it holds exactly that tree, else in a temporary checkout of it that is removed
-afterwards whatever happens. The first failure fails the check with the command, how it ended
-and the last ``hooks.output_tail_lines`` lines of its output. A pass is remembered by tree id and
-commands, so the same tree is never tested twice.
+afterwards whatever happens; a checkout left by a run that was killed outright (SIGKILL) is
+removed by the next run that needs one (its folder names the process that made it). The first
+failure fails the check with the command, how it ended and the last
+``hooks.output_tail_lines`` lines of its output. A pass is remembered by tree id and commands, so
+the same tree is never tested twice.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ if TYPE_CHECKING:
 
 APPLIES_TO = frozenset({"commit", "pr"})
 MAX_OUTPUT = 1024 * 1024  # of each command's output, its last bytes are kept
+_PREFIX = "metawsm-tests-"
+# The output tail shown and stored is bounded in bytes as well as lines: one line of at most
+# MAX_TAIL_LINE_BYTES (longer ones are cut, saying so), all of them at most MAX_TAIL_BYTES.
+MAX_TAIL_LINE_BYTES = 512
+MAX_TAIL_BYTES = 4096
 
 
 def cache_key(tree_id: str, commands: Sequence[str]) -> str:
@@ -48,9 +55,11 @@ def run(ctx: CheckContext) -> CheckResult:
     if workdir is not None and ctx.run_in_place():
         failure = _run_all(commands, workdir, env, hooks.test_timeout_seconds)
     else:
+        import os
         import tempfile
 
-        scratch = Path(tempfile.mkdtemp(prefix="metawsm-tests-"))
+        _remove_leftovers(Path(tempfile.gettempdir()))
+        scratch = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
         try:
             checkout = scratch / _folder_name(ctx)
             ctx.repo.materialize(tree, checkout)
@@ -104,14 +113,52 @@ def _failure_detail(command: str, done: Completed, timeout: int, tail_lines: int
         return detail
     if not lines:
         return f"{detail}; it printed nothing"
-    shown = lines[-tail_lines:]
+    shown: list[str] = []
+    budget = MAX_TAIL_BYTES
+    for line in reversed(lines[-tail_lines:]):
+        line = _cut(line, MAX_TAIL_LINE_BYTES)
+        budget -= len(line.encode("utf-8", "surrogateescape")) + 1
+        if budget < 0:
+            break
+        shown.append(line)
+    shown.reverse()
     return f"{detail}; last {len(shown)} line(s) of its output:\n" + "\n".join(shown)
+
+
+def _cut(line: str, limit: int) -> str:
+    """``line`` within ``limit`` bytes of UTF-8, saying how much was left out."""
+    data = line.encode("utf-8", "surrogateescape")
+    if len(data) <= limit:
+        return line
+    kept = data[: limit - 40].decode("utf-8", "ignore")
+    return f"{kept}... ({len(data) - len(kept.encode())} more bytes)"
 
 
 def _folder_name(ctx: CheckContext) -> str:
     """The temporary checkout is named like the repository, as some tools expect."""
     root = ctx.repo.workdir or ctx.repo.common_dir
     return root.name.removesuffix(".git") or "checkout"
+
+
+def _remove_leftovers(tmp: Path) -> None:
+    """Remove this user's temporary checkouts whose process no longer runs."""
+    import os
+
+    uid = os.getuid()
+    try:
+        entries = [e for e in os.scandir(tmp) if e.name.startswith(_PREFIX)]
+    except OSError:
+        return
+    for entry in entries:
+        pid_text = entry.name[len(_PREFIX) :].partition("-")[0]
+        try:
+            if entry.is_symlink() or entry.stat().st_uid != uid or not pid_text.isdigit():
+                continue
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            _remove(Path(entry.path))
+        except (OSError, OverflowError, ValueError):
+            continue  # alive (maybe another user's), or not ours to judge
 
 
 def _remove(path: Path) -> None:
