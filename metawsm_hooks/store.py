@@ -29,8 +29,12 @@ from metawsm_hooks.records import Record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import sqlite3
+    from typing import TypeVar
+
+    _T = TypeVar("_T")
 
 DEFAULT_BUSY_TIMEOUT = 10.0
+_BUSY_SLICE = 0.1  # seconds SQLite may wait for a lock in one go
 _TEST_CACHE_KEEP = 2000
 _clock = time.time  # the one source of "now" for records (tests may replace it)
 
@@ -418,6 +422,13 @@ class Store:
         """
         import sqlite3
 
+        from metawsm_hooks.fs import refuse_symlink
+
+        # A repository can commit the store, its side files or its folder as symlinks; SQLite
+        # would follow them into another program's database or folder.
+        refuse_symlink(path.parent, what="the store")
+        for name in store_files(path):
+            refuse_symlink(name, what="the store")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -428,11 +439,14 @@ class Store:
             raise _fatal(path, "write", PermissionError("read-only"), busy_timeout)
         db: sqlite3.Connection | None = None
         try:
-            db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
-            if not _is_current(db):
+            # SQLite waits for a lock in C, deaf to Ctrl-C: it waits in short slices, and the
+            # loops here (_begin_immediate, _initialise) make up the whole busy timeout.
+            slice_ = min(busy_timeout, _BUSY_SLICE)
+            db = connection = sqlite3.connect(path, timeout=slice_, isolation_level=None)
+            if not _patiently(lambda: _is_current(connection), busy_timeout):
                 with _creation_lock(path, busy_timeout):
-                    _initialise(db, busy_timeout)
-            store = cls(path, db, busy_timeout)
+                    _initialise(connection, busy_timeout)
+            store = cls(path, connection, busy_timeout)
             db = None
             return store
         except (sqlite3.Error, OSError) as exc:
@@ -459,7 +473,7 @@ class Store:
 
         db = self._db
         try:
-            db.execute("BEGIN IMMEDIATE")
+            _begin_immediate(db, self._timeout)
             with db:
                 yield db
         except (sqlite3.Error, OSError) as exc:
@@ -472,7 +486,9 @@ class Store:
         import sqlite3
 
         try:
-            return list(self._db.execute(sql, tuple(params)).fetchall())
+            return _patiently(
+                lambda: list(self._db.execute(sql, tuple(params)).fetchall()), self._timeout
+            )
         except sqlite3.Error as exc:
             raise _fatal(self.path, "read", exc, self._timeout) from exc
 
@@ -871,6 +887,25 @@ def _is_current(db: sqlite3.Connection) -> bool:
     return str(mode).lower() == "wal"
 
 
+def _patiently(attempt: Callable[[], _T], timeout: float) -> _T:
+    """``attempt()``, retried while the database is locked, for up to ``timeout`` seconds; each
+    attempt waits at most _BUSY_SLICE inside SQLite, so Ctrl-C acts within that."""
+    import sqlite3
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return attempt()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+
+
+def _begin_immediate(db: sqlite3.Connection, timeout: float) -> None:
+    """BEGIN IMMEDIATE, retried while another writer holds the lock (see _patiently)."""
+    _patiently(lambda: db.execute("BEGIN IMMEDIATE"), timeout)
+
+
 def _initialise(db: sqlite3.Connection, timeout: float) -> None:
     """WAL once, then the pending migrations in one immediate transaction (creation lock held).
 
@@ -913,7 +948,7 @@ def _creation_lock(path: Path, timeout: float) -> Iterator[None]:
         yield
         return
     lock_path = path.with_name(path.name + STORE_LOCK_SUFFIX)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -29,13 +29,12 @@ def init_policy(root: Path, *, force: bool = False) -> Path:
     if not force and os.path.lexists(path):
         raise FatalError(f"{path} already exists; use --force to overwrite it")
     text = default_policy_json().encode("utf-8")
+    from metawsm_hooks.fs import refuse_symlink, write_new_or_replace
+
+    refuse_symlink(path.parent, what="the policy")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if force:
-            path.write_bytes(text)
-        else:
-            with path.open("xb") as f:
-                f.write(text)
+        write_new_or_replace(path, text, replace=force, what="the policy")
     except FileExistsError as exc:
         raise FatalError(f"{path} already exists; use --force to overwrite it") from exc
     except OSError as exc:
