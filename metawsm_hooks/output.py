@@ -21,15 +21,35 @@ _COLOURS = {
 }
 
 
-def printable(text: str) -> str:
-    """``text`` with control characters and undecodable bytes escaped: one finding, one line."""
+# One printed line holds at most this many characters of untrusted text; the rest is cut, saying
+# how much. Output tails and details are bounded earlier too; this is the last bound.
+MAX_LINE_CHARS = 4096
+# Characters a terminal acts on or that reorder what is shown: C1 controls (U+0080..U+009F, with
+# U+009B, the 8-bit CSI) and the Unicode bidirectional controls and line separators.
+_BIDI = frozenset(
+    "\u061c\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in [*range(0x80, 0xA0), *map(ord, _BIDI)]}
+
+
+def printable(text: str, *, limit: int = MAX_LINE_CHARS) -> str:
+    """``text`` safe for a terminal, on one line: C0 and C1 controls, DEL, bidirectional
+    controls and undecodable bytes escaped (``\\x1b``, ``\\u202e``, ``\\xff``), and cut after
+    ``limit`` characters of input with a note of how many more there were."""
     out = []
-    for char in text:
+    for index, char in enumerate(text):
+        if index >= limit:
+            out.append(f"... ({len(text) - limit} more characters)")
+            break
         code = ord(char)
         if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
             out.append(f"\\x{code - 0xDC00:02x}")
         elif code < 0x20 or code == 0x7F:
             out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char, f"\\x{code:02x}"))
+        elif 0x80 <= code <= 0x9F or char in _BIDI:
+            out.append(f"\\u{code:04x}")
         else:
             out.append(char)
     return "".join(out)
@@ -107,7 +127,10 @@ class Output:
     def document(self, doc: Any) -> None:
         import json
 
-        self._write(self._out, json.dumps(doc, indent=2, ensure_ascii=False, default=str))
+        text = json.dumps(doc, indent=2, ensure_ascii=False, default=str)
+        # JSON escapes C0 controls itself; C1 and bidirectional controls get \\u escapes too,
+        # so the document is as safe in a terminal as the human lines (and parses the same).
+        self._write(self._out, text.translate(_JSON_ESCAPES))
 
 
 def _wants_colour(stream: IO[str]) -> bool:
