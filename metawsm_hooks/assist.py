@@ -300,6 +300,49 @@ def build_prompt(context_json: str, *, max_tokens: int) -> str:
 
 # --- the call ------------------------------------------------------------------------------------
 
+# What the operator command inherits: where programs and the user's files are, the locale and
+# terminal, the credentials of the usual LLM command-line tools (by prefix), and the variables
+# $METAWSM_OPERATOR_ENV names (comma-separated). Nothing of git's (GIT_DIR, GIT_INDEX_FILE, ...),
+# of the hook's or of anything else in the environment.
+OPERATOR_VARIABLES = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "LC_MESSAGES",
+    "TZ",
+    "TERM",
+    "TMPDIR",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_DATA_HOME",
+    "XDG_STATE_HOME",
+    "XDG_RUNTIME_DIR",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "NO_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
+OPERATOR_PREFIXES = ("CODEX_", "OPENAI_", "ANTHROPIC_", "CLAUDE_", "AZURE_OPENAI_")
+
+
+def operator_environment() -> dict[str, str]:
+    """The minimal environment the operator command runs with (see OPERATOR_VARIABLES)."""
+    extra = {n.strip() for n in os.environ.get("METAWSM_OPERATOR_ENV", "").split(",")}
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name in OPERATOR_VARIABLES or name.startswith(OPERATOR_PREFIXES) or name in extra
+    }
+
 
 def _ask(
     policy: PolicyLike, context: str, *, mode: str, tests_failed: bool, used: int, budget: int
@@ -325,6 +368,7 @@ def _ask(
                 [*argv, *args],
                 cwd=Path(scratch),
                 timeout=timeout,
+                env=operator_environment(),
                 max_output=MAX_OUTPUT,
                 kill_grace=1.0,
             )
