@@ -189,7 +189,7 @@ def resolve_policy(
     )
 
 
-class ServerPolicy(NamedTuple):
+class ServerPolicy(Record):
     """The policy the server (pre-receive) or CI enforces, whatever is pushed."""
 
     resolved: ResolvedPolicy
