@@ -36,6 +36,7 @@ from metawsm_hooks.policy import (
     defaults_result,
     load_policy_bytes,
     load_policy_path,
+    named_policy_path,
 )
 from metawsm_hooks.records import Record
 
@@ -123,10 +124,10 @@ def _absolute(value: str, base: Path) -> Path:
 
 def named_policy(given: Path | None) -> tuple[Path, str] | None:
     """The policy file the user named and how: ``--policy PATH``, else ``$METAWSM_POLICY``."""
-    if given is not None:
-        return given, "--policy"
-    env = os.environ.get(POLICY_ENV, "")
-    return (Path(env), f"${POLICY_ENV}") if env else None
+    path = named_policy_path(given)
+    if path is None:
+        return None
+    return path, "--policy" if given is not None else f"${POLICY_ENV}"
 
 
 def shown_path(path: Path, cwd: Path | None = None) -> str:
