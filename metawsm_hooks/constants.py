@@ -16,6 +16,9 @@ DEFAULT_HOOK_TYPES: Final = ("pre-commit", "commit-msg", "pre-push")
 # git feeds these hooks a list of refs on stdin.
 STDIN_HOOK_TYPES: Final = frozenset({"pre-push", "pre-receive"})
 
+# Coding agents whose project settings ``install --agent`` merges the PreToolUse guard into.
+AGENTS: Final = ("claude", "codex")
+
 # metawsm's required checks (``git_pr.required_checks``), each a module of ``checks``.
 CHECK_NAMES: Final = ("tests", "forbidden_files", "ticket_workflow", "clean_tree")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from metawsm_hooks import __version__
 from metawsm_hooks.constants import (
+    AGENTS,
     DB_ENV,
     HOOK_TYPES,
     POLICY_ENV,
@@ -134,7 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--branch", metavar="NAME", help="branch the range belongs to (default: current)"
     )
-    _common(p, db=True, fmt=True)
+    _common(p, db=True)
+    p.add_argument(
+        "--format",
+        choices=("human", "json", "sarif"),
+        default="human",
+        help="output format (sarif: one SARIF 2.1.0 log, for code scanning)",
+    )
 
     p = sub.add_parser(
         "init", help="write a default policy", description=f"Write {POLICY_RELPATH}."
@@ -151,7 +158,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="hook to install (repeatable; default: pre-commit, commit-msg, pre-push)",
     )
     _home_option(p)
-    sub.add_parser("uninstall", help="remove the git hooks, restoring chained ones")
+    p.add_argument(
+        "--agent",
+        action="append",
+        choices=AGENTS,
+        dest="agents",
+        help="merge the PreToolUse guard into this agent's project settings instead"
+        " (.claude/settings.json, .codex/config.toml; repeatable)",
+    )
+    p = sub.add_parser("uninstall", help="remove the git hooks, restoring chained ones")
+    p.add_argument(
+        "--agent",
+        action="append",
+        choices=AGENTS,
+        dest="agents",
+        help="take the PreToolUse guard out of this agent's project settings instead",
+    )
+    agent = sub.add_parser(
+        "agent", help="hooks coding agents run", description="Hooks coding agents run."
+    )
+    asub = agent.add_subparsers(dest="agent_command", metavar="EVENT", parser_class=_Parser)
+    asub.required = True
+    p = asub.add_parser(
+        "pre-tool-use",
+        help="the guard agents run before a shell command (reads the tool call on stdin)",
+        description="Decide on one agent tool call (JSON on stdin): exit 0 allows it, exit 2"
+        " refuses it with the reason on stderr.",
+    )
+    p.add_argument("--agent", choices=AGENTS, help="the agent running it (for the audit)")
+    _common(p, db=True)
     p = sub.add_parser("doctor", help="check the setup and say how to fix it")
     _common(p, db=True, fmt=True)
     p = sub.add_parser("onboard", help="init + install + doctor")
@@ -273,7 +308,15 @@ def _dispatch(ns: argparse.Namespace, out: Output) -> int:
     if command == "ci":
         from metawsm_hooks.commands.ci import ci
 
-        return ci(out, base=ns.base, head=ns.head, branch=ns.branch, policy=policy, db=db)
+        return ci(
+            out,
+            base=ns.base,
+            head=ns.head,
+            branch=ns.branch,
+            policy=policy,
+            db=db,
+            sarif=ns.format == "sarif",
+        )
     if command == "init":
         from metawsm_hooks.commands.init import init
 
@@ -281,10 +324,18 @@ def _dispatch(ns: argparse.Namespace, out: Output) -> int:
     if command == "install":
         from metawsm_hooks.commands.install import install
 
+        if ns.agents:
+            from metawsm_hooks.commands.agent import install_agents
+
+            return install_agents(out, tuple(ns.agents))
         return install(out, hook_types=tuple(ns.hook_types or ()), home=ns.home)
     if command == "uninstall":
         from metawsm_hooks.commands.install import uninstall
 
+        if ns.agents:
+            from metawsm_hooks.commands.agent import uninstall_agents
+
+            return uninstall_agents(out, tuple(ns.agents))
         return uninstall(out)
     if command == "doctor":
         from metawsm_hooks.commands.doctor import doctor
@@ -326,6 +377,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit code: 0 passed, 1 blocked, 2 usage or internal error,
     128 + the signal when interrupted."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["agent", "pre-tool-use"] and not {"-h", "--help"} & set(argv):
+        # Runs before every shell command an agent makes: nothing else is set up for it.
+        from metawsm_hooks.agent.guard import main as guard
+
+        return guard(argv[2:])
     wants_json = "--format=json" in argv or ("--format", "json") in itertools.pairwise(argv)
     out = Output(json_mode=wants_json)
     previous = signal.signal(signal.SIGTERM, _on_terminate)

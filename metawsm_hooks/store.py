@@ -91,6 +91,8 @@ HOOK_RUN_COLUMNS = (
     "report_json",
     "skipped",
     "actor",
+    "actor_kind",
+    "agent",
     "detail",
     "created_at",
 )
@@ -126,6 +128,8 @@ class HookRun(Record):
     skipped: str
     actor: str
     detail: str
+    actor_kind: str = ""  # "agent" or "person" (agent.actor); '' in rows written before it
+    agent: str = ""  # the agent's name when actor_kind is "agent"
 
 
 class PullRequestPush(Record):
@@ -339,7 +343,13 @@ def _migrate_1(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1,)
+def _migrate_2(db: sqlite3.Connection) -> None:
+    """Who ran each hook: an agent or a person. Rows written before stay '' (unknown)."""
+    db.execute("ALTER TABLE hook_runs ADD COLUMN actor_kind TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE hook_runs ADD COLUMN agent TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -499,7 +509,8 @@ class Store:
         with self._write() as db:
             db.execute(
                 "INSERT INTO hook_runs (stage, branch, ticket, repo, run_id, verdict, report_json,"
-                " skipped, actor, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " skipped, actor, actor_kind, agent, detail, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     _text(run.stage),
                     _opt_text(run.branch),
@@ -510,6 +521,8 @@ class Store:
                     _text(run.report_json),
                     _text(run.skipped),
                     _text(run.actor),
+                    _text(run.actor_kind),
+                    _text(run.agent),
                     _text(run.detail),
                     stamp,
                 ),

@@ -11,6 +11,17 @@ import pytest
 
 from testing.util import BIN, IDENTITY, cli, commit_all, git, write, write_policy
 
+# Inherited hook state, and the markers that would make every run look like an agent's.
+_SCRUBBED = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "PRE_COMMIT",
+    "METAWSM_",
+    "CLAUDECODE",
+    "CODEX_",
+)
+
 
 @pytest.fixture(autouse=True)
 def isolated_git(
@@ -34,7 +45,7 @@ def isolated_git(
     for key, value in IDENTITY.items():
         monkeypatch.setenv(key, value)
     for key in list(os.environ):
-        if key.startswith(("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "PRE_COMMIT", "METAWSM_")):
+        if key.startswith(_SCRUBBED):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     yield home

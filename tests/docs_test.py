@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import yaml
 from metawsm_hooks.constants import HOOK_TYPES
 from metawsm_hooks.main import build_parser
 from metawsm_hooks.policy import HooksSettings
-from metawsm_hooks.policy.struct import fields
+from metawsm_hooks.policy.struct import Struct, fields
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -36,15 +37,24 @@ def test_readme_mentions_every_stage(stage: str) -> None:
     assert f"`{stage}`" in README
 
 
-@pytest.mark.parametrize("setting", [f.name for f in fields(HooksSettings)])
-def test_readme_documents_every_hooks_setting_with_its_default(setting: str) -> None:
-    default = getattr(HooksSettings(), setting)
-    shown = (
-        '"' + default + '"'
-        if isinstance(default, str)
-        else ("[]" if default == () else str(default))
-    )
-    assert re.search(rf"\| `hooks\.{setting}` \| `{re.escape(shown)}` \|", README), setting
+def _settings(value: Struct, prefix: str) -> list[tuple[str, object]]:
+    """(dotted name, default) of every leaf setting, nested blocks included."""
+    found: list[tuple[str, object]] = []
+    for spec in fields(value):
+        default = getattr(value, spec.name)
+        if isinstance(default, Struct):
+            found += _settings(default, f"{prefix}{spec.name}.")
+        else:
+            found.append((f"{prefix}{spec.name}", default))
+    return found
+
+
+@pytest.mark.parametrize(("setting", "default"), _settings(HooksSettings(), "hooks."))
+def test_readme_documents_every_hooks_setting_with_its_default(
+    setting: str, default: object
+) -> None:
+    shown = json.dumps(list(default) if isinstance(default, tuple) else default)
+    assert re.search(rf"\| `{re.escape(setting)}` \| `{re.escape(shown)}` \|", README), setting
 
 
 def test_readme_test_command_is_what_ci_runs() -> None:

@@ -47,6 +47,9 @@ class CheckResult(Record):
     name: str
     status: str  # passed | failed | skipped
     detail: str
+    # The files a failure is about (forbidden_files), for reports that point at files (SARIF);
+    # not part of metawsm's report.
+    paths: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         # metawsm's report leaves out an empty detail (``omitempty``).

@@ -42,7 +42,9 @@ def run(ctx: CheckContext) -> CheckResult:
     found = sorted((path for path in paths if matcher.matches(path)), key=os.fsencode)
     if found:
         listed = ", ".join(quote_path(path) for path in found)
-        return CheckResult("forbidden_files", FAILED, f"forbidden files detected: {listed}")
+        return CheckResult(
+            "forbidden_files", FAILED, f"forbidden files detected: {listed}", paths=tuple(found)
+        )
     return CheckResult(
         "forbidden_files",
         PASSED,

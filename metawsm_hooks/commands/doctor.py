@@ -33,6 +33,12 @@ def doctor(out: Output, *, policy: Path | None, db: str | None) -> int:
         hook_types=("pre-receive",) if repo.is_bare else DEFAULT_HOOK_TYPES,
         home=configured_home(repo),
     )
+    if repo.workdir is not None:
+        from metawsm_hooks.agent.settings import doctor_checks
+        from metawsm_hooks.hooks_off import worktree_checks
+
+        checks += worktree_checks(repo.workdir)
+        checks += doctor_checks(repo.workdir)
     if out.json_mode:
         out.document({"checks": [c.to_json() for c in checks], "ok": all(c.ok for c in checks)})
     else:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from metawsm_hooks.commands.common import open_store
+from metawsm_hooks.commands.common import maybe_repository, open_store
 from metawsm_hooks.errors import EXIT_PASS
 from metawsm_hooks.output import Output
 
 
 def status(out: Output, *, ticket: str | None, limit: int, db: str | None) -> int:
     """Show the store's path and rows (of ``ticket`` in any spelling when given; ``limit`` hook
-    runs and assists); PRs newest first by time."""
+    runs and assists); PRs newest first by time; who ran each hook; the worktrees where the hooks
+    would not run."""
     from metawsm_hooks.constants import METAWSM_TABLES
+    from metawsm_hooks.hooks_off import unhooked_worktrees
     from metawsm_hooks.identity import ticket_spellings
 
     store = open_store(db)
@@ -25,6 +27,8 @@ def status(out: Output, *, ticket: str | None, limit: int, db: str | None) -> in
     has_tables = tables == METAWSM_TABLES
     for row in prs:
         row["metawsm_record"] = (str(row["run_id"]), str(row["ticket"])) in known
+    repo = maybe_repository()
+    unhooked = unhooked_worktrees(repo.workdir) if repo is not None and repo.workdir else []
     if out.json_mode:
         out.document(
             {
@@ -33,6 +37,7 @@ def status(out: Output, *, ticket: str | None, limit: int, db: str | None) -> in
                 "pull_requests": prs,
                 "hook_runs": runs,
                 "assists": assists,
+                "unhooked_worktrees": [u.to_json() for u in unhooked],
             }
         )
         return EXIT_PASS
@@ -66,10 +71,17 @@ def status(out: Output, *, ticket: str | None, limit: int, db: str | None) -> in
     for row in runs:
         where = f"{row['stage']} {row.get('branch') or '-'}"
         detail = row.get("detail") or ""
-        out.line(f"  {row['created_at']} {where} {row['verdict']} {detail}".rstrip())
+        kind = str(row.get("actor_kind") or "")
+        who = f" ({kind} {row.get('agent') or ''})".replace(" )", ")") if kind else ""
+        out.line(f"  {row['created_at']} {where} {row['verdict']}{who} {detail}".rstrip())
     if assists:
         out.line(f"recent operator assists ({len(assists)}):")
         for row in assists:
             what = f"{row.get('decision') or ''} {row.get('note') or ''}"
             out.line(f"  {row['created_at']} {row.get('branch') or '-'} {what}".rstrip())
+    if unhooked:
+        out.line(f"worktrees where the hooks would not run ({len(unhooked)}):")
+        for found in unhooked:
+            out.line(f"  {found.worktree}: {found.reason}")
+            out.line(f"    fix: {found.fix}")
     return EXIT_PASS

@@ -335,6 +335,14 @@ class Agent(Struct):
     profile: str = field(default="", doc="Name of an agent profile.", rule=NotEmpty())
 
 
+class AgentSettings(Struct):
+    """How the hooks treat coding agents (``hooks.agents``)."""
+
+    allow_skip: bool = field(
+        default=False, doc="Agents may use METAWSM_SKIP (refused and recorded when false)."
+    )
+
+
 class HooksSettings(Struct):
     """Settings of metawsm-hooks itself; metawsm ignores the ``hooks`` block."""
 
@@ -355,6 +363,7 @@ class HooksSettings(Struct):
         doc="fnmatch patterns of branch names that skip the branch-template check.",
         rule=Entries(NotEmpty()),
     )
+    agents: AgentSettings = field(default=AgentSettings(), doc="How the hooks treat coding agents.")
 
 
 class Policy(Struct):

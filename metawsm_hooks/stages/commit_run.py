@@ -20,6 +20,7 @@ from metawsm_hooks.stages.common import (
     load_stage_policy,
     open_store,
     policy_blocked,
+    refuse_agent_skip,
     repo_name,
     show_policy,
     show_verdict,
@@ -86,6 +87,9 @@ def enforce_commit(
             out.line("metawsm-hooks: enforcement is off (git_pr.mode is off); commit allowed")
             record("off")
             return EXIT_PASS
+        if refuse_agent_skip(verdict, policy, skips):
+            record("blocked")
+            return finish(out, "pre-commit", [verdict])
         if not apply_skip(verdict, skips, "branch"):
             branch_gate(
                 verdict,

@@ -69,6 +69,7 @@ class Verdict:
         return not self.failures
 
     def to_json(self) -> dict[str, object]:
+        results = self.report.results if self.report else ()
         return {
             "target": self.label,
             "branch": self.branch,
@@ -78,6 +79,8 @@ class Verdict:
             "identity": self.identity.to_json() if self.identity is not None else None,
             "passed": self.passed,
             "checks": [{"name": n, "status": s, "detail": d} for n, s, d in self.lines],
+            "failures": [{"name": n, "detail": d} for n, d in self.failures],
+            "paths": {r.name: list(r.paths) for r in results if r.paths},
             "notes": self.notes,
             "report": self.report.to_json() if self.report else None,
             "assist": self.assist,
@@ -305,9 +308,11 @@ def audit(
     skips: dict[str, str],
     actor: str,
 ) -> None:
+    from metawsm_hooks.agent.actor import actor_from
     from metawsm_hooks.store import HookRun
 
     run_id, ticket, repo = record_key(verdict)
+    who = actor_from(os.environ)
     store.record_hook_run(
         HookRun(
             stage=stage,
@@ -320,8 +325,29 @@ def audit(
             skipped=",".join(f"{name} by {who}" for name, who in sorted(skips.items())),
             actor=actor,
             detail="; ".join(f"{n}: {d}" for n, d in verdict.failures),
+            actor_kind=who.kind,
+            agent=who.agent,
         )
     )
+
+
+def refuse_agent_skip(verdict: Verdict, policy: Policy, skips: dict[str, str]) -> bool:
+    """An agent's METAWSM_SKIP is refused unless ``hooks.agents.allow_skip``: the run is
+    blocked (and recorded by the caller). True when refused."""
+    from metawsm_hooks.agent.actor import actor_from
+
+    who = actor_from(os.environ)
+    if not skips or not who.is_agent or policy.hooks.agents.allow_skip:
+        return False
+    verdict.extra_failures.append(
+        (
+            "METAWSM_SKIP",
+            f"agent {who.agent} may not skip {', '.join(sorted(skips))}"
+            " (hooks.agents.allow_skip is false); fix what the checks report, or a person sets"
+            " hooks.agents.allow_skip to true in the policy",
+        )
+    )
+    return True
 
 
 def consult_operator(

@@ -33,6 +33,7 @@ from metawsm_hooks.stages.common import (
     open_store,
     policy_json,
     pushed_policy_problems,
+    refuse_agent_skip,
     repo_name,
     show_policy,
     show_verdict,
@@ -175,6 +176,9 @@ class PushRun:
         if policy.git_pr.effective_mode() == "off":
             verdict.notes.append(f"{ref.label}: enforcement is off (git_pr.mode is off)")
             self._audit(verdict, "off")
+            return verdict
+        if refuse_agent_skip(verdict, policy, self.skips):
+            self._audit(verdict, "blocked")
             return verdict
         self._branch(verdict, ref, policy, branch_override)
         identify(verdict, self.store, blocking=self.stage != "ci")

@@ -1,0 +1,498 @@
+"""``metawsm-hooks agent pre-tool-use``: the PreToolUse hook in front of a coding agent's shell.
+
+The agent (Claude Code, Codex) runs it before every shell tool call with the call as JSON on
+stdin (``tool_name``, ``tool_input.command``, ``cwd``, …). Exit 0 allows the call, silently;
+exit 2 refuses it, and what is written to stderr is shown to the model: what was refused, why
+(the policy key), and the command that would be accepted. (Source: the hook documentation of
+Claude Code and of Codex; both read exit 2 + stderr the same way, and Codex ignores an exit 2
+with an empty stderr.)
+
+Cost: this runs on every tool call. Input without ``git`` or ``METAWSM_SKIP`` in it is allowed
+after reading stdin, before even the JSON parser is imported; a git command that creates no
+branch, commit or push (``git status``) is allowed after parsing the shell words; only a
+commit, a push, a branch creation or a skip loads the policy.
+
+Input that is not a tool call (not JSON, no command) never blocks: it is allowed, with one
+line on stderr saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from metawsm_hooks.agent.rules import Concern
+    from metawsm_hooks.git.repository import Repository
+    from metawsm_hooks.output import Output
+    from metawsm_hooks.policy import Policy
+
+ALLOW = 0
+DENY = 2
+# Tool names under which agents run shell commands (Codex reports its shell as "Bash" too).
+SHELL_TOOLS = frozenset({"bash", "shell", "local_shell", "exec_command", "container.exec"})
+
+
+class GuardOptions(NamedTuple):
+    agent: str = ""
+    policy: str | None = None
+    db: str | None = None
+
+
+class Denial(NamedTuple):
+    """One refused part of a command: ``what`` was refused, ``key`` is the policy setting that
+    refuses it, ``why`` says why, ``instead`` is a command that would be accepted ('' when
+    there is none), ``advice`` what to do otherwise."""
+
+    what: str
+    key: str
+    why: str
+    instead: str = ""
+    advice: str = ""
+
+
+def main(argv: Sequence[str], *, stdin: Any = None, stderr: Any = None) -> int:
+    """Decide on one tool call read from ``stdin``; returns 0 (allow) or 2 (deny)."""
+    stream = stdin if stdin is not None else sys.stdin
+    try:
+        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+    except (OSError, ValueError):
+        data = b""
+    except KeyboardInterrupt:
+        return 130
+    raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else bytes(data)
+    lowered = raw.lower()
+    # The fast path: nothing here can be git or a skip (a \u escape could hide either).
+    if b"git" not in lowered and b"metawsm_skip" not in lowered and b"\\u" not in raw:
+        return ALLOW
+    from metawsm_hooks.output import Output
+
+    out = Output(json_mode=True, err=stderr)
+    try:
+        options = _options(argv, out)
+        command, cwd = _tool_call(raw, out)
+        if command is None:
+            return ALLOW
+        from metawsm_hooks.agent.rules import concerns
+
+        found = concerns(command)
+        if not found:
+            return ALLOW
+        return Guard(options, out, cwd).decide(command, found)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a guard that fails must not stop the agent's work
+        if os.environ.get("METAWSM_DEBUG") == "1":
+            raise
+        out.note(f"the pre-tool-use guard could not decide ({type(exc).__name__}: {exc}); allowed")
+        return ALLOW
+
+
+def _options(argv: Sequence[str], out: Output) -> GuardOptions:
+    values: dict[str, str] = {}
+    index = 0
+    while index < len(argv):
+        flag, eq, value = argv[index].partition("=")
+        index += 1
+        if flag in ("--agent", "--policy", "--db"):
+            if not eq and index < len(argv):
+                value = argv[index]
+                index += 1
+            values[flag] = value
+        else:
+            out.note(f"pre-tool-use guard: ignored the unknown argument {flag!r}")
+    return GuardOptions(
+        agent=values.get("--agent", ""), policy=values.get("--policy"), db=values.get("--db")
+    )
+
+
+def _tool_call(raw: bytes, out: Output) -> tuple[str | None, str]:
+    """(the shell command, the folder it runs in) of a PreToolUse call; (None, '') for a call
+    that is not a shell command, with a note when the input is not a tool call at all."""
+    import json
+
+    try:
+        call = json.loads(raw.decode("utf-8", "surrogateescape"))
+    except (ValueError, UnicodeError, RecursionError):
+        out.note("pre-tool-use guard: the input is not a JSON tool call; allowed without a check")
+        return None, ""
+    if not isinstance(call, dict):
+        out.note("pre-tool-use guard: the input is not a JSON object; allowed without a check")
+        return None, ""
+    tool = call.get("tool_name")
+    if isinstance(tool, str) and tool.lower() not in SHELL_TOOLS:
+        return None, ""
+    tool_input = call.get("tool_input")
+    command = tool_input.get("command") if isinstance(tool_input, dict) else None
+    if isinstance(command, list) and all(isinstance(word, str) for word in command):
+        import shlex
+
+        command = shlex.join(command)
+    if not isinstance(command, str):
+        out.note(
+            "pre-tool-use guard: the tool call has no tool_input.command; allowed without a check"
+        )
+        return None, ""
+    cwd = call.get("cwd")
+    if not isinstance(cwd, str) or not cwd:
+        try:
+            cwd = os.getcwd()
+        except OSError:
+            cwd = "/"
+    return command, cwd
+
+
+class Guard:
+    """The decisions on one tool call that needs them; repositories and policies load once."""
+
+    def __init__(self, options: GuardOptions, out: Output, cwd: str) -> None:
+        self.options = options
+        self.out = out
+        self.cwd = cwd
+        self._repos: dict[str, Repository | None] = {}
+        self._policies: dict[str, Policy | None] = {}
+
+    # -- places ------------------------------------------------------------------------------
+
+    def folder(self, concern: Concern) -> str:
+        if concern.folder in (None, "?"):
+            return self.cwd
+        return os.path.normpath(os.path.join(self.cwd, concern.folder))
+
+    def repository(self, folder: str) -> Repository | None:
+        if folder not in self._repos:
+            from pathlib import Path
+
+            from metawsm_hooks.errors import FatalError
+            from metawsm_hooks.git.repository import Repository
+
+            try:
+                self._repos[folder] = Repository.discover(Path(folder))
+            except FatalError:
+                self._repos[folder] = None
+        return self._repos[folder]
+
+    def policy(self, repo: Repository | None) -> Policy | None:
+        """The policy the hooks of ``repo`` enforce, resolved as every client resolves it
+        (``layout.resolve_policy``; the tracked file read from HEAD, not the index, to spare a
+        git call); None when it is invalid (the hooks block with its errors; the guard leaves
+        that to them)."""
+        key = str(repo.git_dir) if repo is not None else ""
+        if key not in self._policies:
+            from pathlib import Path
+
+            from metawsm_hooks.errors import FatalError
+            from metawsm_hooks.layout import resolve_policy
+
+            tree = None
+            if repo is not None and repo.workdir is not None:
+                try:
+                    tree = repo.commit_source("HEAD")
+                except FatalError:  # an unborn branch: nothing tracked yet
+                    tree = None
+            resolved = resolve_policy(
+                repo=repo,
+                named=Path(self.options.policy) if self.options.policy else None,
+                tree=tree,
+                where="HEAD",
+                cwd=Path(self.cwd),
+            )
+            self._policies[key] = resolved.result.policy if resolved.result.valid else None
+        return self._policies[key]
+
+    # -- deciding ----------------------------------------------------------------------------
+
+    def decide(self, command: str, found: Sequence[Concern]) -> int:
+        denials: list[Denial] = []
+        for concern in found:
+            denial = self.judge(concern)
+            if denial is not None and denial not in denials:
+                denials.append(denial)
+        if not denials:
+            return ALLOW
+        self.explain(command, denials)
+        self.record(command, denials)
+        return DENY
+
+    def judge(self, concern: Concern) -> Denial | None:
+        if concern.kind == "bypass":
+            return _bypass(concern)
+        folder = self.folder(concern)
+        repo = self.repository(folder)
+        if concern.kind == "skip":
+            policy = self.policy(repo)
+            if policy is not None and policy.hooks.agents.allow_skip:
+                return None
+            return Denial(
+                what=concern.what,
+                key="hooks.agents.allow_skip",
+                why="agents may not skip the policy's checks (hooks.agents.allow_skip is false)",
+                instead=concern.instead,
+                advice="fix what the check reports instead; a person may allow skips by"
+                " setting hooks.agents.allow_skip to true in the policy",
+            )
+        if repo is None:
+            return None  # git itself will refuse to run outside a repository
+        policy = self.policy(repo)
+        if policy is None or policy.git_pr.effective_mode() == "off":
+            return None
+        if concern.kind == "branch":
+            return self._new_branch(concern, policy, repo)
+        if concern.kind == "commit":
+            return self._commit(concern, policy, repo)
+        if concern.kind == "push":
+            return self._push(concern, policy, repo)
+        return None
+
+    def _mismatch(self, name: str, policy: Policy, repo: Repository) -> tuple[str, str] | None:
+        """(why, fitting name) when ``name`` does not fit the template and is not exempt."""
+        import fnmatch
+
+        from metawsm_hooks.branch import BranchMatch, parse_branch
+        from metawsm_hooks.stages.common import repo_name
+
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in policy.hooks.exempt_branches):
+            return None
+        found = parse_branch(
+            policy.git_pr.branch_template, name, example={"repo": repo_name(repo), "run": _run()}
+        )
+        if isinstance(found, BranchMatch):
+            return None
+        return (
+            f"'{name}' does not fit git_pr.branch_template '{found.template}': {found.reason}",
+            found.example,
+        )
+
+    def _new_branch(self, concern: Concern, policy: Policy, repo: Repository) -> Denial | None:
+        mismatch = self._mismatch(concern.value, policy, repo)
+        if mismatch is None:
+            return None
+        why, fitting = mismatch
+        words = tuple(fitting if w == concern.value else w for w in concern.command.words)
+        fixed = concern.command._replace(words=words)
+        return Denial(
+            what=f"creating branch '{concern.value}'",
+            key="git_pr.branch_template",
+            why=why + "; the commit and push hooks would refuse its commits",
+            instead=fixed.text(),
+            advice="use the run's real ticket and run id in the name",
+        )
+
+    def _commit(self, concern: Concern, policy: Policy, repo: Repository) -> Denial | None:
+        if _skips_branch(policy):
+            return None
+        branch = concern.value
+        if not branch:
+            head = repo.head()
+            if head.detached or not head.branch:
+                return None  # the pre-commit stage checks no branch on a detached HEAD
+            branch = head.branch
+        mismatch = self._mismatch(branch, policy, repo)
+        if mismatch is None:
+            return None
+        why, fitting = mismatch
+        return Denial(
+            what=f"committing on branch '{branch}'",
+            key="git_pr.branch_template",
+            why=why + "; the pre-commit hook would refuse the commit",
+            instead=f"git branch -m {fitting} && {concern.command.text()}",
+        )
+
+    def _push(self, concern: Concern, policy: Policy, repo: Repository) -> Denial | None:
+        from metawsm_hooks import remote as remotes
+
+        allowed = policy.git_pr.repos()
+        if not allowed or _skips("allowed_repos", policy):
+            return None
+        name = concern.value or _default_remote(repo)
+        url = repo.remote_url(name) or name
+        if remotes.is_allowed(url, allowed):
+            return None
+        fitting = [
+            other
+            for other in _remote_names(repo)
+            if other != name and remotes.is_allowed(repo.remote_url(other) or "", allowed)
+        ]
+        instead = ""
+        if fitting:
+            words = list(concern.command.words)
+            if concern.value and concern.value in words:
+                words[words.index(concern.value)] = fitting[0]
+            else:
+                sub = words.index("push") if "push" in words else len(words) - 1
+                words.insert(sub + 1, fitting[0])
+            instead = concern.command._replace(words=tuple(words)).text()
+        shown = redact(url)
+        return Denial(
+            what=f"pushing to {shown}",
+            key="git_pr.allowed_repos",
+            why=f"{remotes.describe(shown)} is not in git_pr.allowed_repos ({', '.join(allowed)})",
+            instead=instead,
+            advice="" if instead else "push to one of the allowed repositories",
+        )
+
+    # -- telling -----------------------------------------------------------------------------
+
+    def explain(self, command: str, denials: Sequence[Denial]) -> None:
+        """What was refused and why, one line each, then the commands that would be accepted
+        (one that another one already contains is not repeated)."""
+        self.out.note(f"refused: {redact(command)}")
+        for denial in denials:
+            self.out.note(f"- {redact(denial.what)}: {redact(denial.why)} (policy: {denial.key})")
+        insteads = [d.instead for d in denials if d.instead]
+        for instead in dict.fromkeys(insteads):
+            if not any(instead != other and instead in other for other in insteads):
+                self.out.note(f"run instead: {redact(instead)}")
+        for advice in dict.fromkeys(d.advice for d in denials if d.advice):
+            self.out.note(advice)
+
+    def record(self, command: str, denials: Sequence[Denial]) -> None:
+        """The audit row of the refusal; a store that cannot be written is said, not fatal."""
+        import json
+        from pathlib import Path
+
+        from metawsm_hooks.agent.actor import AGENT, actor_from
+        from metawsm_hooks.errors import FatalError
+        from metawsm_hooks.stages.common import actor_of, store_location
+        from metawsm_hooks.store import HookRun, Store
+
+        repo = self.repository(self.cwd)
+        if repo is None and self.options.db is None:
+            return
+        marker = actor_from(os.environ)
+        agent = self.options.agent or marker.agent or "unknown"
+        report = {
+            "command": redact(command),
+            "cwd": self.cwd,
+            "agent": agent,
+            "denials": [
+                {
+                    "what": redact(d.what),
+                    "key": d.key,
+                    "why": redact(d.why),
+                    "instead": redact(d.instead),
+                }
+                for d in denials
+            ],
+        }
+        try:
+            path = (
+                store_location(repo, self.options.db)
+                if repo is not None
+                else Path(str(self.options.db))
+            )
+            with Store.open(path) as store:
+                store.record_hook_run(
+                    HookRun(
+                        stage="pre-tool-use",
+                        branch=None,
+                        ticket=None,
+                        repo=None,
+                        run_id=None,
+                        verdict="denied",
+                        report_json=json.dumps(report, sort_keys=True),
+                        skipped="",
+                        actor=actor_of(repo) if repo is not None else agent,
+                        detail="; ".join(f"{d.key}: {redact(d.what)}" for d in denials),
+                        actor_kind=AGENT,
+                        agent=agent,
+                    )
+                )
+        except FatalError as exc:
+            self.out.note(f"the refusal was not recorded: {exc.message}")
+
+
+def _bypass(concern: Concern) -> Denial:
+    what = concern.what
+    if "hookspath" in what.lower():
+        why = (
+            "it switches git's hooks off (core.hooksPath), so the policy's checks would not run;"
+            " agents may not switch them off"
+        )
+        advice = "" if concern.instead else "leave core.hooksPath as metawsm-hooks installed it"
+    else:
+        why = "it skips the git hooks that run the policy's checks; agents may not bypass them"
+        advice = "if a check fails, fix what it reports"
+    return Denial(
+        what=what,
+        key="git_pr.required_checks",
+        why=why,
+        instead=concern.instead,
+        advice=advice,
+    )
+
+
+def _skips(check: str, policy: Policy) -> bool:
+    """METAWSM_SKIP names ``check`` and the actor may skip (a person, or an agent allowed to)."""
+    from metawsm_hooks.agent.actor import actor_from
+
+    names = {part.strip().lower() for part in os.environ.get("METAWSM_SKIP", "").split(",")}
+    if check not in names:
+        return False
+    return not actor_from(os.environ).is_agent or policy.hooks.agents.allow_skip
+
+
+def _skips_branch(policy: Policy) -> bool:
+    return _skips("branch", policy)
+
+
+def _run() -> str:
+    """metawsm's run id when this session has one, else one for now (``run-YYYYMMDD-HHMMSS``)."""
+    given = os.environ.get("METAWSM_RUN_ID", "").strip()
+    if given:
+        return given
+    import time
+
+    from metawsm_hooks.constants import RUN_ID_TIME
+
+    return "run-" + time.strftime(RUN_ID_TIME)
+
+
+def _default_remote(repo: Repository) -> str:
+    """Where a bare ``git push`` goes: the branch's push remote, ``remote.pushDefault``, the
+    branch's remote, else ``origin`` (source: git-push(1), "remote.<name>.pushurl")."""
+    head = repo.head()
+    keys = []
+    if head.branch:
+        keys.append(f"branch.{head.branch}.pushRemote")
+    keys.append("remote.pushDefault")
+    if head.branch:
+        keys.append(f"branch.{head.branch}.remote")
+    for key in keys:
+        value = repo.config_value(key)
+        if value:
+            return value
+    return "origin"
+
+
+def _remote_names(repo: Repository) -> list[str]:
+    import subprocess
+
+    proc = subprocess.run(
+        ["git", "remote"], cwd=repo.workdir or repo.git_dir, capture_output=True, check=False
+    )
+    return [line for line in proc.stdout.decode(errors="replace").splitlines() if line]
+
+
+_SECRET_PATTERNS = (
+    # user:password@ (or a token as the user) in URLs
+    (r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@", r"\1***@"),
+    # well-known token shapes
+    (r"\b(gh[pousr]_[A-Za-z0-9]{8,}|github_pat_[A-Za-z0-9_]{8,}|glpat-[A-Za-z0-9_-]{8,})", "***"),
+    (r"\b(sk-[A-Za-z0-9_-]{16,}|xox[abpr]-[A-Za-z0-9-]{8,}|AKIA[0-9A-Z]{16})", "***"),
+    # Authorization headers and NAME=secret assignments
+    (r"(?i)(authorization:\s*(?:bearer|basic|token)?\s*)\S+", r"\1***"),
+    (r"(?i)\b([A-Z0-9_]*(?:TOKEN|PASSWORD|PASSWD|SECRET|API_KEY)[A-Z0-9_]*=)\S+", r"\1***"),
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with credentials replaced by ``***``: URL user info, well-known token shapes,
+    Authorization headers and ``*TOKEN*=``/``*PASSWORD*=``/``*SECRET*=`` values."""
+    import re
+
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = re.sub(pattern, replacement, text)
+    return text

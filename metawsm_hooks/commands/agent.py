@@ -1,0 +1,33 @@
+"""``install --agent`` and ``uninstall --agent``: the PreToolUse guard in the agents' own
+project settings (``agent.settings``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from metawsm_hooks.commands.common import find_repository, worktree_root
+from metawsm_hooks.errors import EXIT_PASS
+from metawsm_hooks.output import Output
+
+
+def install_agents(out: Output, agents: Sequence[str]) -> int:
+    """Merge the guard into each agent's settings file at the worktree's root."""
+    from metawsm_hooks.agent import settings
+    from metawsm_hooks.onboard.scripts import default_command
+
+    repo = find_repository()
+    root = repo.workdir or worktree_root(repo, "install an agent hook into")
+    for agent in dict.fromkeys(agents):
+        out.line(settings.install(root, agent, default_command()))
+    return EXIT_PASS
+
+
+def uninstall_agents(out: Output, agents: Sequence[str]) -> int:
+    """Take the guard out of each agent's settings file again."""
+    from metawsm_hooks.agent import settings
+
+    repo = find_repository()
+    root = repo.workdir or worktree_root(repo, "uninstall an agent hook from")
+    for agent in dict.fromkeys(agents):
+        out.line(settings.uninstall(root, agent))
+    return EXIT_PASS
