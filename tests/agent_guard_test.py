@@ -184,6 +184,10 @@ def test_a_commit_on_a_branch_that_does_not_fit_is_refused_before_it_is_made(
     assert proc.returncode == 2
     assert "committing on branch 'wip'" in proc.stderr
     assert "run instead: git branch -m metawsm-001/repo/run-" in proc.stderr
+    call = tool_call("git -C . commit -m x", agent_repo)
+    proc = run_hook(claude_command(agent_repo), call, agent_repo)
+    assert "run instead: git -C . branch -m metawsm-001/repo/run-" in proc.stderr
+    assert proc.stderr.rstrip().endswith("&& git -C . commit -m x")
     # An exempt branch is what the pre-commit stage lets through, so the guard does too.
     write_policy(agent_repo, {"required_checks": []}, hooks={"exempt_branches": ["wip"]})
     proc = run_hook(

@@ -297,7 +297,7 @@ class Guard:
             what=f"committing on branch '{branch}'",
             key="git_pr.branch_template",
             why=why + "; the pre-commit hook would refuse the commit",
-            instead=f"git branch -m {fitting} && {concern.command.text()}",
+            instead=f"{_rename(concern.folder, fitting)} && {concern.command.text()}",
         )
 
     def _push(self, concern: Concern, policy: Policy, repo: Repository) -> Denial | None:
@@ -422,6 +422,14 @@ def _bypass(concern: Concern) -> Denial:
         instead=concern.instead,
         advice=advice,
     )
+
+
+def _rename(folder: str | None, name: str) -> str:
+    """The command that renames the branch checked out in ``folder`` to ``name``."""
+    import shlex
+
+    where = f"-C {shlex.quote(folder)} " if folder not in (None, "?") else ""
+    return f"git {where}branch -m {shlex.quote(name)}"
 
 
 def _skips(check: str, policy: Policy) -> bool:
