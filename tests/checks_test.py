@@ -536,6 +536,7 @@ def test_forbidden_files_check(committed: Path) -> None:
         "forbidden_files",
         "failed",
         'forbidden files detected: "caf\\351.key", certs/server.pem, id_rsa, "new\\nline.pem"',
+        paths=(os.fsdecode(b"caf\xe9.key"), "certs/server.pem", "id_rsa", "new\nline.pem"),
     )
 
 

@@ -332,6 +332,8 @@ def test_hook_runs_recent_first_filtered_and_limited(db_path: Path) -> None:
             "report_json",
             "skipped",
             "actor",
+            "actor_kind",
+            "agent",
             "detail",
             "created_at",
         }
