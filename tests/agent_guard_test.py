@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -353,3 +354,34 @@ def test_doctor_fails_when_the_installed_guard_can_no_longer_run(agent_repo: Pat
     assert "fix: run: metawsm-hooks install --agent claude" in doctor.stdout
     assert cli(agent_repo, "install", "--agent", "claude").stdout.startswith("updated")
     assert claude_command(agent_repo).startswith(str(Path(CLI_PATH).parent))
+
+
+@pytest.mark.parametrize(
+    ("command", "loaded"),
+    [
+        pytest.param("ls -la src", False, id="not-git"),
+        pytest.param("git status && git log -3", False, id="git-without-commit-push-branch"),
+        pytest.param("git commit -m x", True, id="commit"),
+    ],
+)
+def test_only_a_commit_push_branch_or_skip_loads_the_policy(
+    agent_repo: Path, command: str, loaded: bool
+) -> None:
+    """The guard runs before every shell command: what it imports is what it costs."""
+    probe = (
+        "import io, sys\n"
+        "from metawsm_hooks.agent import guard\n"
+        "guard.main([], stdin=io.BytesIO(sys.stdin.buffer.read()), stderr=io.StringIO())\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('metawsm_hooks.policy', 'json'))))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        input=tool_call(command, agent_repo),
+        cwd=agent_repo,
+        capture_output=True,
+        check=True,
+    )
+    modules = proc.stdout.decode()
+    assert ("metawsm_hooks.policy" in modules) is loaded
+    if command == "ls -la src":
+        assert "json" not in modules
