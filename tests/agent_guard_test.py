@@ -191,6 +191,7 @@ def test_a_commit_on_a_branch_that_does_not_fit_is_refused_before_it_is_made(
     assert proc.stderr.rstrip().endswith("&& git -C . commit -m x")
     # An exempt branch is what the pre-commit stage lets through, so the guard does too.
     write_policy(agent_repo, {"required_checks": []}, hooks={"exempt_branches": ["wip"]})
+    commit_all(agent_repo, "exempt wip")  # the hooks read the tracked policy
     proc = run_hook(
         claude_command(agent_repo), tool_call("git commit -m x", agent_repo), agent_repo
     )
@@ -199,6 +200,7 @@ def test_a_commit_on_a_branch_that_does_not_fit_is_refused_before_it_is_made(
 
 def test_allow_skip_lets_an_agent_use_metawsm_skip(agent_repo: Path) -> None:
     write_policy(agent_repo, {"required_checks": []}, hooks={"agents": {"allow_skip": True}})
+    commit_all(agent_repo, "allow skips")
     call = tool_call("METAWSM_SKIP=tests git commit -m x", agent_repo)
     proc = run_hook(claude_command(agent_repo), call, agent_repo)
     assert proc.returncode == 0, proc.stderr
