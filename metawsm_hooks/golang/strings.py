@@ -20,15 +20,28 @@ def go_trim(s: str) -> str:
     return s.strip(_GO_SPACE)
 
 
-def _go_lower_rune(c: str) -> str:
-    if c == "\u0130":  # simple lower case of İ is plain i; Python's full mapping adds U+0307
-        return "i"
-    lowered = c.lower()
-    return lowered if len(lowered) == 1 else c
+_lower: dict[int, int] | None = None
+
+
+def _lower_table() -> dict[int, int]:
+    """Go 1.25's simple lower-case mapping (Unicode 15.0.0), built once from the shipped runs."""
+    global _lower
+    if _lower is None:
+        from metawsm_hooks.golang.unicode_lower import RUNS
+
+        table: dict[int, int] = {}
+        for line in RUNS.splitlines():
+            start, end, delta, step = line.split()
+            for code in range(int(start, 16), int(end, 16) + 1, int(step)):
+                table[code] = code + int(delta)
+        _lower = table
+    return _lower
 
 
 def go_lower(s: str) -> str:
-    """Go's ``strings.ToLower``: per-rune simple lower case, no final-sigma rule."""
+    """Go 1.25's ``strings.ToLower``: per-rune simple lower case from Unicode 15.0.0's tables
+    (not the running Python's, which are Unicode 13 on 3.10 and 16 on 3.14), no final-sigma
+    rule."""
     if s.isascii():
         return s.lower()
-    return "".join(_go_lower_rune(c) for c in s)
+    return s.translate(_lower_table())
