@@ -22,6 +22,7 @@ from metawsm_hooks.golang import net_url
         pytest.param("http://[v1.x]", False, id="ipvfuture"),
         pytest.param("http://[::1", False, id="missing-bracket"),
         pytest.param("http://[::1]x", False, id="junk-after-bracket"),
+        pytest.param("http://a[::1]", False, id="bracket-later-in-host-fails-the-port"),
         pytest.param("http://[1::2::3]", False, id="two-ellipses"),
         pytest.param("http://[1:2:3:4:5:6:7:8]", True, id="eight-groups"),
         pytest.param("http://[12345::1]", False, id="five-digit-group"),

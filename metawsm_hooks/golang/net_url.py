@@ -125,8 +125,10 @@ def _ip_literal_ok(address: bytes) -> bool:
 
 
 def _host_ok(host: bytes) -> bool:
-    """Go's ``parseHost`` succeeds and yields a non-empty host."""
-    open_bracket = host.rfind(b"[")
+    """Go's ``parseHost`` succeeds and yields a non-empty host. Only a host that starts with
+    ``[`` is an IP literal; a ``[`` later (``a[::1]``) leaves the host to the port check, which
+    ``:1]`` fails."""
+    open_bracket = 0 if host.startswith(b"[") else -1
     if open_bracket >= 0:
         close_bracket = host.rfind(b"]")
         if close_bracket < 0:
