@@ -17,6 +17,11 @@ _DASH_RUNS = re.compile(r"-{2,}")
 # symbolically: sanitizing leaves them alone, and no real branch contains them.
 _SENTINELS = {"ticket": "\ue000", "repo": "\ue001", "run": "\ue002"}
 _NAMES = {sentinel: name for name, sentinel in _SENTINELS.items()}
+# A token metawsm's sanitizeToken leaves as white space only (ticket "[\t]" is "\t") is dropped
+# by its per-segment pass, with the dashes it leaves at a segment's edge. Go white space (not the
+# plain space, a separator) stands in for such a placeholder while the template is rendered, so
+# the pass trims it as metawsm does; where it survives (inside a segment) it is matched as a token.
+_BLANKS = {"ticket": "\u2000", "repo": "\u2001", "run": "\u2002"}
 # A sanitized token is words of token characters joined by single dashes; these never occur in a
 # word (no separator, no space, no dash).
 _NOT_IN_WORD = frozenset("/\\:,.@#[]{}() -")
@@ -61,6 +66,16 @@ class BranchMatch(Record):
     ticket: str
     repo: str
     run: str
+    # Placeholders whose token is white space only, which metawsm's render drops from the name
+    # (ticket "[\t]" renders as nothing): the name fits only through them.
+    blank: tuple[str, ...] = ()
+
+    def blank_note(self) -> str:
+        """'' or ``; only with a white-space-only ticket and repo (metawsm drops them)``."""
+        if not self.blank:
+            return ""
+        names = " and ".join(self.blank)
+        return f"; only with a white-space-only {names} (metawsm's render drops such tokens)"
 
 
 class BranchMismatch(Record):
@@ -89,25 +104,51 @@ def parse_branch(
 
     if len(branch.encode("utf-8", "surrogatepass")) > MAX_BRANCH_BYTES:
         return mismatch(f"it is longer than {MAX_BRANCH_BYTES} bytes")
-    try:
-        parts = _match(shape, branch)
-    except _TooAmbiguous:
-        return mismatch(
-            f"the template repeats a placeholder and the name is too ambiguous to decide within"
-            f" {_SEARCH_STEPS} steps"
-        )
-    if parts is not None:
+    first: BranchMismatch | None = None
+    for vanished in _vanishing_sets(shape):
+        shape_v = shape
+        if vanished:
+            # Those placeholders hold white-space-only tokens: render the template with white
+            # space for them, then let what survives the per-segment pass be matched as a token.
+            rendered = _render(template, {**_SENTINELS, **{n: _BLANKS[n] for n in vanished}})
+            shape_v = rendered.translate({ord(_BLANKS[n]): _SENTINELS[n] for n in vanished})
+        try:
+            parts = _match(shape_v, branch)
+        except _TooAmbiguous:
+            return mismatch(
+                "the template repeats a placeholder and the name is too ambiguous to decide"
+                f" within {_SEARCH_STEPS} steps"
+            )
+        if parts is None:
+            continue
         if any(go_lower(value) != value for value in parts.values()):
-            return mismatch("it holds upper-case letters; metawsm renders names lower-case")
-        if _render(template, {name: parts.get(name, "x") for name in PLACEHOLDERS}) == branch:
+            first = first or mismatch(
+                "it holds upper-case letters; metawsm renders names lower-case"
+            )
+            continue
+        tokens = {
+            name: parts.get(name) or ("\t" if name in vanished else "x") for name in PLACEHOLDERS
+        }
+        if _render(template, tokens) == branch:
             return BranchMatch(
                 branch=branch,
                 ticket=parts.get("ticket", ""),
                 repo=parts.get("repo", ""),
                 run=parts.get("run", ""),
+                blank=tuple(name for name in PLACEHOLDERS if name in vanished),
             )
-        return mismatch(f"it does not render back from '{_describe(shape)}'")
-    return mismatch(_explain(shape, branch))
+        first = first or mismatch(f"it does not render back from '{_describe(shape)}'")
+    return first or mismatch(_explain(shape, branch))
+
+
+def _vanishing_sets(shape: str) -> list[frozenset[str]]:
+    """Which placeholders may hold a white-space-only token: none first, then every subset of
+    those in the template (at most 8), fewest first."""
+    names = [name for name in PLACEHOLDERS if _SENTINELS[name] in shape]
+    subsets: list[frozenset[str]] = [frozenset()]
+    for name in names:
+        subsets += [subset | {name} for subset in subsets]
+    return sorted(subsets, key=len)
 
 
 class _TooAmbiguous(Exception):

@@ -78,6 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
         def error(self, message: str) -> NoReturn:
             raise FatalError(f"{message} (see '{self.prog} --help')", exit_code=EXIT_USAGE)
 
+        def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> object:
+            # argparse drops a value that is exactly "--" (as if it ended the options) even
+            # when it was attached (--ticket=--), and hands the option an empty list.
+            if action.nargs is None and arg_strings == ["--"]:
+                value = self._get_value(action, "--")
+                self._check_value(action, value)
+                return value
+            return super()._get_values(action, arg_strings)
+
     parser = _Parser(
         prog="metawsm-hooks",
         description=f"Enforce a repository's metawsm policy ({POLICY_RELPATH}) in git hooks.",

@@ -104,8 +104,9 @@ def test_parse_branch_matches(template: str, branch: str, expected: tuple[str, s
     ("template", "branch", "reason"),
     [
         pytest.param(
-            "{ticket}/{repo}/{run}", "main", "expected 3 '/'-separated parts", id="too-few-parts"
+            "{ticket}/{repo}/{run}", "a/b/c/d", "expected 3 '/'-separated parts", id="too-many"
         ),
+        pytest.param("{ticket}-{repo}", "a-b-", "dashes", id="dash-at-the-end"),
         pytest.param("{ticket}/{repo}/{run}", "METAWSM-1/repo/run", "lower-case", id="upper-case"),
         pytest.param("{ticket}/{repo}/{run}", "t--1/repo/run", "dashes", id="dash-run"),
         pytest.param("{ticket}/{repo}/{run}", "t.1/repo/run", "replaces with '-'", id="dot"),
@@ -122,7 +123,7 @@ def test_parse_branch_mismatch(template: str, branch: str, reason: str) -> None:
 
 def test_mismatch_suggests_with_given_values() -> None:
     found = parse_branch(
-        "{ticket}/{repo}/{run}", "main", example={"ticket": "ABC-7", "repo": "svc"}
+        "{ticket}/{repo}/{run}", "Main", example={"ticket": "ABC-7", "repo": "svc"}
     )
     assert isinstance(found, BranchMismatch)
     assert found.example.startswith("abc-7/svc/")
@@ -269,3 +270,37 @@ def test_an_overlong_name_is_refused_in_one_line() -> None:
     found = parse_branch("{ticket}/{repo}/{run}", "a/b/" + "c" * 2000)
     assert isinstance(found, BranchMismatch)
     assert "longer than 1024 bytes" in found.reason
+
+
+# Tokens metawsm's sanitizeToken leaves as white space only ("[\t]" is "\t") are dropped by its
+# per-segment pass; the names it renders that way fit too (found against metawsm's Go render).
+@pytest.mark.parametrize(
+    ("template", "ticket", "repo", "run", "branch", "blank"),
+    [
+        pytest.param("{ticket}/{repo}/{run}", "[\t]", "r", "1", "r/1", ("ticket",), id="segment"),
+        pytest.param("{ticket}-{repo}", "[\xa0]", "r", "1", "r", ("ticket",), id="dash-edge"),
+        pytest.param(
+            "{ticket}-{repo}/{run}", "[\t]", "[\u3000]", "1", "x/1", ("ticket",), id="x-segment"
+        ),
+        pytest.param("{run}", "T", "R", "[\u2003]", "t/r/\u2003", ("run",), id="all-dropped"),
+        pytest.param("{ticket}/{repo}/{run}", "a[\u2003", "r", "1", "a/r/1", (), id="edge-trimmed"),
+        pytest.param("{repo}{ticket}", "x\u2003]", "r", "1", "rx", (), id="edge-trimmed-end"),
+        pytest.param("{ticket}-{repo}", "a", "[\t]b", "1", "a-\t-b", (), id="inner-white-space"),
+        pytest.param(
+            "{ticket}/{repo}/{run}",
+            "[\t]",
+            "[\t]",
+            "main",
+            "main",
+            ("ticket", "repo"),
+            id="only-run-left",
+        ),
+    ],
+)
+def test_blank_tokens_render_and_fit(
+    template: str, ticket: str, repo: str, run: str, branch: str, blank: tuple[str, ...]
+) -> None:
+    assert render_branch(template, ticket=ticket, repo=repo, run=run) == branch
+    found = parse_branch(template, branch)
+    assert isinstance(found, BranchMatch), found
+    assert found.blank == blank

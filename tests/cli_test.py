@@ -122,11 +122,13 @@ def test_branch_check_json(repo: Path) -> None:
         "ticket": "abc-1",
         "repo": "repo",
         "run": "run-1",
+        "blank": [],
     }
+    git(repo, "checkout", "-q", "-b", "Main")
     proc = cli(repo, "branch", "check", "--format", "json")
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)
-    assert doc["branch"] == "main" and doc["matches"] is False
+    assert doc["branch"] == "Main" and doc["matches"] is False
 
 
 def test_branch_check_uses_the_policy_template(repo: Path) -> None:
@@ -182,3 +184,20 @@ def test_help_everywhere(tmp_path: Path) -> None:
         proc = cli(tmp_path, *args)
         assert proc.returncode == 0, args
         assert "usage:" in proc.stdout
+
+
+def test_an_option_value_of_two_dashes_is_a_value(tmp_path: Path) -> None:
+    proc = cli(
+        tmp_path, "branch", "render", "--ticket=--", "--repo", "r", "--run", "1", "--template=--"
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "x\n", "")
+    proc = cli(tmp_path, "branch", "render", "--ticket=--", "--repo=r", "--run=1", "--template=")
+    assert (proc.returncode, proc.stdout) == (0, "x/r/1\n")
+
+
+def test_branch_check_fits_what_metawsm_renders_from_a_blank_ticket(repo: Path) -> None:
+    rendered = cli(repo, "branch", "render", "--ticket", "[\t]", "--repo", "r", "--run", "1")
+    assert rendered.stdout == "r/1\n", rendered.stderr
+    proc = cli(repo, "branch", "check", "r/1")
+    assert proc.returncode == 0, proc.stdout
+    assert "r/1: fits; ticket= repo=r run=1; only with a white-space-only ticket" in proc.stdout

@@ -32,12 +32,15 @@ def check(out: Output, name: str | None, *, policy: Path | None) -> int:
     if out.json_mode:
         doc: dict[str, object] = {"branch": name, "matches": isinstance(found, BranchMatch)}
         if isinstance(found, BranchMatch):
-            doc.update(ticket=found.ticket, repo=found.repo, run=found.run)
+            doc.update(ticket=found.ticket, repo=found.repo, run=found.run, blank=list(found.blank))
         else:
             doc.update(ticket=None, repo=None, run=None, reason=found.reason, example=found.example)
         out.document(doc)
     elif isinstance(found, BranchMatch):
-        out.line(f"{name}: fits; ticket={found.ticket} repo={found.repo} run={found.run}")
+        out.line(
+            f"{name}: fits; ticket={found.ticket} repo={found.repo} run={found.run}"
+            f"{found.blank_note()}"
+        )
     else:
         out.line(
             f"{name}: does not fit branch_template '{found.template}': {found.reason};"

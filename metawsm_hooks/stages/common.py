@@ -204,7 +204,7 @@ def branch_gate(
     if isinstance(found, BranchMatch):
         verdict.match = found
         template = policy.git_pr.branch_template.strip() or DEFAULT_TEMPLATE
-        verdict.add("branch", "passed", f"'{branch}' fits '{template}'")
+        verdict.add("branch", "passed", f"'{branch}' fits '{template}'{found.blank_note()}")
         return
     verdict.add(
         "branch",
