@@ -46,6 +46,10 @@ class Repository:
         self._status: dict[Path | None, list[tuple[str, str]]] = {}
         self._status_job: subprocess.Popen[bytes] | None = None
         self._identity_job: subprocess.Popen[bytes] | None = None
+        # Config values read ahead (``start_config``): the keys asked, and the git answering.
+        self._config: dict[str, str] = {}
+        self._config_keys: frozenset[str] = frozenset()
+        self._config_job: tuple[frozenset[str], subprocess.Popen[bytes]] | None = None
         self._main_root: tuple[Path | None] | None = None
 
     def __repr__(self) -> str:
@@ -237,20 +241,46 @@ class Repository:
 
     # --- configuration --------------------------------------------------------------------------
 
+    def start_config(self, *keys: str) -> None:
+        """Start reading ``keys`` (lower-case ``section.name``) in the background, in one git
+        call; ``config_value`` and ``config_values`` of those keys then wait for it instead of
+        starting git again. Config a hook reads does not change during its run."""
+        if self._config_job is None:
+            wanted = frozenset(keys)
+            self._config_job = (wanted, self._run.spawn(*_config_args(wanted)))
+
+    def _read_ahead(self, keys: Sequence[str]) -> dict[str, str] | None:
+        """The values of ``keys`` when they were all read ahead, else None."""
+        if self._config_job is not None:
+            wanted, job = self._config_job
+            self._config_job = None
+            self._config = parse.config_values(collect(job, ok=(0, 1)))
+            self._config_keys = wanted
+        if not set(keys) <= self._config_keys:
+            return None
+        return {key: self._config[key] for key in keys if key in self._config}
+
     def config_value(self, key: str) -> str | None:
+        known = self._read_ahead([key])
+        if known is not None:
+            return known.get(key)
         out = self._run.run("config", "--get", key, ok=(0, 1))
         return os.fsdecode(out.rstrip(b"\n")) if out else None
 
     def set_config(self, key: str, value: str) -> None:
         """``git config --local KEY VALUE``: the repository's own config, which every worktree
         of it reads (also with ``extensions.worktreeConfig``)."""
+        self._read_ahead(())  # a read still running must not outlive the change
+        self._config_keys = frozenset()
         self._run.run("config", "--local", key, value)
 
     def config_values(self, *keys: str) -> dict[str, str]:
         """The values of ``keys`` (lower-case ``section.name``), in one git call; a key that is
         not set is absent; a key set twice gives its last value, as git reads it."""
-        pattern = "^(" + "|".join(key.replace(".", "\\.") for key in keys) + ")$"
-        out = self._run.run("config", "-z", "--get-regexp", pattern, ok=(0, 1))
+        known = self._read_ahead(keys)
+        if known is not None:
+            return known
+        out = self._run.run(*_config_args(frozenset(keys)), ok=(0, 1))
         return parse.config_values(out)
 
     def commit_message(self, rev: str) -> str | None:
@@ -284,9 +314,17 @@ class Repository:
             *self._push_jobs.values(),
             self._status_job,
             self._identity_job,
+            self._config_job[1] if self._config_job else None,
         ]:
             stop(job)
         self._staged_jobs.clear()
         self._push_jobs.clear()
         self._status_job = None
         self._identity_job = None
+        self._config_job = None
+
+
+def _config_args(keys: frozenset[str]) -> list[str]:
+    """``git config`` printing every value of ``keys`` (exact names, in any order)."""
+    pattern = "^(" + "|".join(sorted(key.replace(".", "\\.") for key in keys)) + ")$"
+    return ["config", "-z", "--get-regexp", pattern]

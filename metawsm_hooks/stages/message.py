@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from metawsm_hooks import commit_message
+from metawsm_hooks.constants import HOME_CONFIG_KEY
 from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS, FatalError
 from metawsm_hooks.records import Record
 from metawsm_hooks.stages.options import index_file_of
@@ -46,6 +47,8 @@ def _message_context(options: StageOptions, out: Output) -> _MessageContext:
     from metawsm_hooks.stages.common import enforceable, load_stage_policy
 
     repo = Repository.discover(options.cwd)
+    # One git reads the metawsm home setting and how git will clean up the message.
+    repo.start_config(HOME_CONFIG_KEY, *_MESSAGE_CONFIG)
     # The policy is read from the index as it is staged (git ls-files); a message stage needs
     # nothing else of the index, so the staged changes are not computed.
     source = repo.index_source(index_file=index_file_of(options), eager=False)
