@@ -654,6 +654,24 @@ def test_materialize_from_a_bare_repository(committed: Path, tmp_path: Path) -> 
 # --- configuration and environment ---------------------------------------------------------------
 
 
+def test_config_read_ahead_answers_as_git_config_does(committed: Path) -> None:
+    git(committed, "config", "metawsm.home", "../home")
+    git(committed, "config", "core.commentChar", ";")
+    git(committed, "config", "--add", "core.commentChar", "%")  # set twice: the last one holds
+    repo = Repository.discover(committed)
+    repo.start_config("metawsm.home", "core.commentchar", "commit.cleanup")
+    repo.start_identity()
+    assert repo.config_value("metawsm.home") == "../home"
+    assert repo.config_value("commit.cleanup") is None
+    assert repo.config_values("core.commentchar", "commit.cleanup") == {"core.commentchar": "%"}
+    assert repo.identity() == "Test Author <author@example.com>"
+    # A key that was not read ahead asks git; a change made through the repository is seen.
+    assert repo.config_value("user.email") == "author@example.com"
+    repo.set_config("metawsm.home", "elsewhere")
+    assert repo.config_value("metawsm.home") == "elsewhere"
+    repo.close()
+
+
 def test_config_identity_and_remote(committed: Path) -> None:
     repo = Repository.discover(committed)
     assert repo.identity() == "Test Author <author@example.com>"
