@@ -11,20 +11,23 @@ Markers, first match wins:
 | ``CODEX_THREAD_ID``, ``CODEX_SANDBOX``, ``CODEX_SANDBOX_NETWORK_DISABLED``, ``CODEX_CI`` |
   Codex, in the shells it spawns (``CODEX_CI`` in Codex cloud) | agent ``codex`` |
 
-Nothing set means a person. Pure and cheap: no imports.
+Nothing set means a person. Pure and cheap: nothing but ``records`` is imported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import NamedTuple
+from metawsm_hooks.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a measurable share of a hook's start-up; annotations only
+    from collections.abc import Mapping
 
 AGENT = "agent"
 PERSON = "person"
 _CODEX_MARKERS = ("CODEX_THREAD_ID", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED", "CODEX_CI")
 
 
-class Actor(NamedTuple):
+class Actor(Record):
     kind: str  # "agent" or "person"
     agent: str  # the agent's name ('' for a person)
 
