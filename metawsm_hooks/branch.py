@@ -86,11 +86,20 @@ class BranchMismatch(Record):
 
 
 def parse_branch(
-    template: str, branch: str, *, example: dict[str, str] | None = None
+    template: str,
+    branch: str,
+    *,
+    example: dict[str, str] | None = None,
+    allow_blank: bool = False,
 ) -> BranchMatch | BranchMismatch:
     """Which ticket, repo and run render to ``branch`` under ``template``, or why none do.
 
-    ``example`` overrides the values used for the suggested fitting name.
+    ``example`` overrides the values used for the suggested fitting name. ``allow_blank``
+    accepts a name that metawsm renders only from a white-space-only token, which its
+    per-segment pass drops (ticket ``[\t]``, repo ``r``, run ``1`` renders ``r/1``): true for
+    ``branch check``, which answers "can metawsm render this name"; enforcement keeps it false,
+    since such a name carries no ticket (or repo, or run) to key a record by, and would let any
+    shorter name (``feature/x``) pass a three-part template.
     """
     shape = _render(template, _SENTINELS)
     values = {**EXAMPLE_VALUES, **(example or {})}
@@ -130,6 +139,13 @@ def parse_branch(
             name: parts.get(name) or ("\t" if name in vanished else "x") for name in PLACEHOLDERS
         }
         if _render(template, tokens) == branch:
+            if vanished and not allow_blank:
+                names = " and ".join(name for name in PLACEHOLDERS if name in vanished)
+                first = first or mismatch(
+                    f"it has no {names}: it fits only if that token is white space, which"
+                    " metawsm's render drops, and the hooks need every placeholder"
+                )
+                continue
             return BranchMatch(
                 branch=branch,
                 ticket=parts.get("ticket", ""),

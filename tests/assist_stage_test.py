@@ -205,8 +205,8 @@ def test_push_failure_consults_the_operator(hooked: Path, tmp_path: Path, log: P
     remote.parent.mkdir(parents=True)
     git(tmp_path, "init", "-q", "--bare", str(remote))
     git(hooked, "remote", "add", "origin", str(remote))
-    git(hooked, "checkout", "-q", "-b", "WIP")
-    proc = git(hooked, "push", "origin", "WIP", check=False)
+    git(hooked, "checkout", "-q", "-b", "wip")
+    proc = git(hooked, "push", "origin", "wip", check=False)
     assert proc.returncode != 0
     assert "does not fit branch_template" in output(proc)
     assert len(calls(log)) == 1

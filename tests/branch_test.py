@@ -301,6 +301,29 @@ def test_blank_tokens_render_and_fit(
     template: str, ticket: str, repo: str, run: str, branch: str, blank: tuple[str, ...]
 ) -> None:
     assert render_branch(template, ticket=ticket, repo=repo, run=run) == branch
-    found = parse_branch(template, branch)
+    found = parse_branch(template, branch, allow_blank=True)
     assert isinstance(found, BranchMatch), found
     assert found.blank == blank
+    enforced = parse_branch(template, branch)
+    if blank:
+        assert isinstance(enforced, BranchMismatch), enforced
+        assert "metawsm's render drops" in enforced.reason
+    else:
+        assert isinstance(enforced, BranchMatch), enforced
+
+
+@pytest.mark.parametrize(
+    "branch",
+    [
+        pytest.param("main", id="one-part"),
+        pytest.param("wip", id="wip"),
+        pytest.param("feature/x", id="two-parts"),
+        pytest.param("r/1", id="blank-ticket-render"),
+    ],
+)
+def test_enforcement_needs_every_placeholder(branch: str) -> None:
+    """Hooks and the agent guard key records by ticket, repo and run: a name that fits only
+    through a dropped white-space token is refused, with the reason."""
+    found = parse_branch("{ticket}/{repo}/{run}", branch)
+    assert isinstance(found, BranchMismatch), found
+    assert "metawsm's render drops" in found.reason

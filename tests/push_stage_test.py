@@ -72,14 +72,13 @@ def test_fitting_branch_is_pushed_and_recorded(pushable: tuple[Path, Path]) -> N
 
 def test_non_fitting_branch_is_rejected_and_remote_unchanged(pushable: tuple[Path, Path]) -> None:
     repo, remote = pushable
-    # (A lower-case 'wip' fits: metawsm renders it from a blank ticket and repo and run 'wip'.)
-    git(repo, "checkout", "-q", "-b", "WIP")
+    git(repo, "checkout", "-q", "-b", "wip")
     write(repo, "a.txt")
     commit_all(repo, "wip")
-    code, text = push(repo, "origin", "WIP")
+    code, text = push(repo, "origin", "wip")
     assert code != 0
-    assert "'WIP' does not fit branch_template" in text
-    assert remote_head(remote, "WIP") is None
+    assert "'wip' does not fit branch_template" in text
+    assert remote_head(remote, "wip") is None
 
 
 def test_forbidden_file_earlier_in_range_is_rejected(pushable: tuple[Path, Path]) -> None:

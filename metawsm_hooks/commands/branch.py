@@ -28,7 +28,7 @@ def check(out: Output, name: str | None, *, policy: Path | None) -> int:
     template = usable_policy(out, policy).git_pr.branch_template
     if name is None:
         name = current_branch("metawsm-hooks branch check NAME")
-    found = parse_branch(template, name)
+    found = parse_branch(template, name, allow_blank=True)
     if out.json_mode:
         doc: dict[str, object] = {"branch": name, "matches": isinstance(found, BranchMatch)}
         if isinstance(found, BranchMatch):
