@@ -795,6 +795,36 @@ def test_corrupt_policy_cache_is_ignored(hooked: Path, isolated_git: Path) -> No
     assert "Traceback" not in output(second)
 
 
+class _Payload:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_pickle_planted_in_the_policy_cache_never_runs(
+    hooked: Path, isolated_git: Path, tmp_path: Path
+) -> None:
+    """A shared cache folder (a CI cache, a shared HOME) holds whatever someone put there: the
+    cache is JSON data only, so a planted pickle is never loaded, through a real git commit."""
+    import pickle
+
+    assert cli(hooked, "run", "pre-commit").returncode == 0
+    folder = isolated_git / ".cache" / "metawsm-hooks" / "policy"
+    entries = [p for p in folder.iterdir() if p.is_file()]
+    assert entries
+    marker = tmp_path / "ran"
+    for entry in entries:
+        entry.write_bytes(pickle.dumps(_Payload(marker)))
+        entry.with_suffix(".pickle").write_bytes(pickle.dumps(_Payload(marker)))
+    write(hooked, "a.txt")
+    git(hooked, "add", "a.txt")
+    proc = git(hooked, "commit", "-q", "-m", "ABC-1: a", check=False)
+    assert proc.returncode == 0, output(proc)
+    assert not marker.exists()
+
+
 def test_sigkill_of_the_hook_leaves_no_test_command_and_the_next_run_cleans_up(
     slow_tests: dict[str, Path],
 ) -> None:

@@ -22,7 +22,7 @@ from testing.policy import EXAMPLE, error_paths
 
 
 def cache_entries(root: Path) -> list[Path]:
-    return sorted((root / "policy").glob("*.pickle")) if (root / "policy").is_dir() else []
+    return sorted((root / "policy").glob("*.json")) if (root / "policy").is_dir() else []
 
 
 def test_results_are_cached_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,6 +70,85 @@ def test_a_corrupt_cache_entry_is_ignored(tmp_path: Path, monkeypatch: pytest.Mo
     assert error_paths(load_policy_bytes(b'{"version": 0}', source="x")) == ["version"]
     entry.write_bytes(pickle.dumps({"not": "a result"}))
     assert error_paths(load_policy_bytes(b'{"version": 0}', source="x")) == ["version"]
+
+
+class _Planted:
+    """What a planted pickle would run when loaded: it must never be."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_planted_pickle_never_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache holds JSON data only: a pickle planted under an entry's name (or an old
+    ``.pickle`` one) is never loaded, and is replaced by a good entry."""
+    monkeypatch.setenv("METAWSM_CACHE_DIR", str(tmp_path))
+    data = b'{"version": 0}'
+    load_policy_bytes(data, source="x")
+    (entry,) = cache_entries(tmp_path)
+    marker = tmp_path / "ran"
+    planted = pickle.dumps(_Planted(marker))
+    entry.write_bytes(planted)
+    entry.with_suffix(".pickle").write_bytes(planted)
+    assert error_paths(load_policy_bytes(data, source="x")) == ["version"]
+    assert not marker.exists()
+    assert entry.read_bytes().startswith(b'{"format": 2')
+
+
+def test_a_cache_folder_open_to_others_is_never_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("METAWSM_CACHE_DIR", str(tmp_path))
+    folder = tmp_path / "policy"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)  # a shared folder: anyone could plant an entry
+    load_policy_bytes(b"{}", source="x")
+    assert cache_entries(tmp_path) == []
+    folder.chmod(0o700)
+    load_policy_bytes(b"{}", source="x")
+    assert len(cache_entries(tmp_path)) == 1
+    (entry,) = cache_entries(tmp_path)
+    folder.chmod(0o755)
+    entry.write_bytes(b"{}")  # would be read only if the folder were private
+    monkeypatch.setattr(metawsm_hooks.policy.load, "_evaluate", _evaluated := _Counter())
+    load_policy_bytes(b"{}", source="x")
+    assert _evaluated.calls == 1
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.real = metawsm_hooks.policy.load._evaluate
+
+    def __call__(self, *args: object, **kwargs: object) -> PolicyResult:
+        self.calls += 1
+        result: PolicyResult = self.real(*args, **kwargs)  # type: ignore[arg-type]
+        return result
+
+
+def test_the_cache_is_bounded_in_entries_and_age(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    from metawsm_hooks.policy.cache import MAX_AGE_SECONDS, MAX_ENTRIES
+
+    monkeypatch.setenv("METAWSM_CACHE_DIR", str(tmp_path))
+    load_policy_bytes(b'{"version": 1}', source="x")
+    (old,) = cache_entries(tmp_path)
+    long_ago = time.time() - MAX_AGE_SECONDS - 60
+    os.utime(old, (long_ago, long_ago))
+    for number in range(MAX_ENTRIES + 20):
+        load_policy_bytes(f'{{"version": {number + 2}}}'.encode(), source="x")
+    entries = cache_entries(tmp_path)
+    assert len(entries) == MAX_ENTRIES
+    assert old not in entries
 
 
 def test_an_unusable_cache_directory_is_ignored(
