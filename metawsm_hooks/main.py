@@ -24,7 +24,7 @@ from metawsm_hooks.constants import (
     STORE_RELPATH,
 )
 from metawsm_hooks.errors import EXIT_PASS, EXIT_USAGE, FatalError
-from metawsm_hooks.output import Output
+from metawsm_hooks.output import Output, guard_standard_streams
 from metawsm_hooks.records import Record
 
 TYPE_CHECKING = False
@@ -386,6 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit code: 0 passed, 1 blocked, 2 usage or internal error,
     128 + the signal when interrupted."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    guard_standard_streams()
     if argv[:2] == ["agent", "pre-tool-use"] and not {"-h", "--help"} & set(argv):
         # Runs before every shell command an agent makes: nothing else is set up for it.
         from metawsm_hooks.agent.guard import main as guard
@@ -394,6 +395,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     wants_json = "--format=json" in argv or ("--format", "json") in itertools.pairwise(argv)
     out = Output(json_mode=wants_json)
     previous = signal.signal(signal.SIGTERM, _on_terminate)
+    # A closed terminal or SSH session (SIGHUP) unwinds like SIGTERM: temporary checkouts go.
+    hangup = getattr(signal, "SIGHUP", None)
+    previous_hangup = signal.signal(hangup, _on_terminate) if hangup is not None else None
     try:
         if argv[:1] == ["run"]:
             hook = parse_run(argv[1:])
@@ -427,6 +431,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if hangup is not None:
+            signal.signal(hangup, previous_hangup)
 
 
 if __name__ == "__main__":

@@ -82,13 +82,18 @@ class Output:
 
     def _write(self, stream: IO[str], text: str) -> None:
         try:
-            stream.write(text + "\n")
+            try:
+                stream.write(text + "\n")
+            except UnicodeEncodeError:
+                stream.write(text.encode("ascii", "backslashreplace").decode("ascii") + "\n")
             stream.flush()
-        except BrokenPipeError:
-            # The reader went away (e.g. `| head`); nothing more can be shown.
-            pass
-        except UnicodeEncodeError:
-            stream.write(text.encode("ascii", "backslashreplace").decode("ascii") + "\n")
+        except (OSError, ValueError) as exc:
+            # The reader went away (`| head`), the stream is closed or full (/dev/full): what
+            # cannot be shown is dropped, and the exit code still says what happened.
+            _silence(stream)
+            if stream is not self._err and not isinstance(exc, BrokenPipeError):
+                reason = getattr(exc, "strerror", None) or exc
+                self._write(self._err, f"{PREFIX}: warning: cannot write the output ({reason})")
 
     def line(self, text: str) -> None:
         """A human line; in JSON mode it goes to stderr so stdout stays one document."""
@@ -131,6 +136,40 @@ class Output:
         # JSON escapes C0 controls itself; C1 and bidirectional controls get \\u escapes too,
         # so the document is as safe in a terminal as the human lines (and parses the same).
         self._write(self._out, text.translate(_JSON_ESCAPES))
+
+
+def _silence(stream: IO[str]) -> None:
+    """Point ``stream``'s file descriptor at /dev/null, so what is still buffered (and Python's
+    flush at exit) goes nowhere instead of failing again."""
+    try:
+        fd = stream.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError, AttributeError):
+        return
+    try:
+        os.dup2(null, fd)
+    except OSError:
+        pass
+    finally:
+        os.close(null)
+
+
+def guard_standard_streams() -> None:
+    """Give a closed stdin, stdout or stderr (``git commit 2>&-``) /dev/null in its place, before
+    anything opens a file: otherwise the store or a pipe would take descriptor 1 or 2 and the
+    output of git (or of this process) would land in it."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    if sys.stdout is None:
+        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 (lives as long as the process)
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
 
 
 def _wants_colour(stream: IO[str]) -> bool:

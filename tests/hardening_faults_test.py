@@ -144,6 +144,8 @@ def user_state(repo: Path) -> tuple[str, bytes, bytes, str]:
     [
         pytest.param(signal.SIGINT, "hook", id="sigint-hook"),
         pytest.param(signal.SIGTERM, "hook", id="sigterm-hook"),
+        pytest.param(signal.SIGHUP, "hook", id="sighup-hook"),
+        pytest.param(signal.SIGHUP, "git-commit-group", id="sighup-git-commit"),
         pytest.param(signal.SIGINT, "hook-group", id="ctrl-c-hook-group"),
         pytest.param(signal.SIGINT, "git-commit-group", id="ctrl-c-git-commit"),
         pytest.param(signal.SIGTERM, "git-commit-group", id="sigterm-git-commit"),
@@ -868,3 +870,33 @@ def test_sigkill_of_the_hook_leaves_no_test_command_and_the_next_run_cleans_up(
             proc.kill()
             proc.communicate()
     assert wait_for(lambda: not os.listdir(tmp), 5), os.listdir(tmp)
+
+
+@pytest.mark.parametrize(
+    ("redirect", "blocked"),
+    [
+        pytest.param("2>&-", False, id="stderr-closed-passing"),
+        pytest.param("2>&-", True, id="stderr-closed-blocked"),
+        pytest.param(">&-", True, id="stdout-closed-blocked"),
+        pytest.param(">/dev/full", False, id="stdout-full-passing"),
+        pytest.param(">/dev/full 2>/dev/full", True, id="both-full-blocked"),
+    ],
+)
+def test_closed_or_full_output_keeps_the_verdict(
+    hooked: Path, redirect: str, blocked: bool
+) -> None:
+    """``git commit 2>&-`` or output to /dev/full: the hook still decides, the exit code says
+    what it decided, and nothing crashes or lands in the store."""
+    assert cli(hooked, "run", "pre-commit").returncode == 0
+    db = store_of(hooked)
+    runs = len(hook_runs(db))
+    write(hooked, ".env" if blocked else "ok.txt", "x\n")
+    git(hooked, "add", "-A")
+    script = f"exec 3>&1; git commit -q -m 'ABC-1: change' {redirect}; echo status=$? >&3"
+    proc = subprocess.run(["/bin/bash", "-c", script], cwd=hooked, capture_output=True, check=False)
+    status = int(proc.stdout.decode().rpartition("status=")[2])
+    assert (status != 0) == blocked, output(proc)
+    assert b"Traceback" not in proc.stdout + proc.stderr
+    assert b"internal error" not in proc.stdout + proc.stderr
+    assert len(hook_runs(db)) == runs + 1
+    assert integrity(db) == "ok"
