@@ -207,3 +207,60 @@ def test_ci_enforces_the_policy_at_base(server: tuple[Path, Path]) -> None:
     assert proc.returncode == 1, output(proc)
     assert ".env" in output(proc)
     assert not (client / "ran").exists()
+
+
+def test_one_bad_ref_fails_alone_and_every_ref_is_recorded(
+    server: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A folder where the check reads a file fails that ref with one line and its audit row;
+    the other ref of the same push is still enforced and recorded."""
+    remote, client = server
+    etc = write_policy(tmp_path / "etc", {"required_checks": ["ticket_workflow"]})
+    git(remote, "config", "metawsm.policy", str(etc))
+    folder = "ttmp/2026/abc-1--odd"
+    write(
+        client,
+        f"{folder}/reference/99-operator-feedback.md",
+        "Required workflow:\n- Step 1\n- Step 2\n- Step 3\n- Step 4\n",
+    )
+    write(client, f"{folder}/tasks.md/inside.txt")  # a folder where tasks.md is read
+    commit_all(client, "odd docs")
+    git(client, "branch", "-q", "abc-2/repo/run-2", "main")
+    proc = git(
+        client,
+        "push",
+        "origin",
+        f"HEAD:refs/heads/{BRANCH}",
+        "abc-2/repo/run-2:refs/heads/abc-2/repo/run-2",
+        check=False,
+    )
+    text = output(proc)
+    assert proc.returncode != 0
+    assert "tasks.md is a directory" in text
+    assert "Traceback" not in text and "internal error" not in text
+    rows = audit_rows(remote)
+    verdicts = sorted(verdict for verdict, _ in rows[-2:])
+    assert verdicts == ["blocked", "passed"], rows
+
+
+def test_a_ref_to_an_odd_object_fails_alone_and_every_ref_is_recorded(
+    server: tuple[Path, Path],
+) -> None:
+    """A tag pointing at a tree (no commit to read a policy or changes from) fails that ref with
+    one line and its audit row; the other ref of the push is still enforced and recorded."""
+    remote, client = server
+    tree = git(client, "rev-parse", "HEAD^{tree}").stdout.decode().strip()
+    git(client, "branch", "-q", "abc-2/repo/run-2", "main")
+    proc = git(
+        client,
+        "push",
+        "origin",
+        f"{tree}:refs/tags/a-tree",
+        "abc-2/repo/run-2:refs/heads/abc-2/repo/run-2",
+        check=False,
+    )
+    text = output(proc)
+    assert proc.returncode != 0
+    assert "Traceback" not in text and "internal error" not in text
+    verdicts = sorted(verdict for verdict, _ in audit_rows(remote)[-2:])
+    assert verdicts[1] == "passed" and verdicts[0] in ("blocked", "error", "invalid-policy")

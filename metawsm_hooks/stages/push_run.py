@@ -202,6 +202,29 @@ class PushRun:
         self._audit(verdict, "passed" if verdict.passed else "blocked")
         return verdict
 
+    def enforce_safely(self, ref: PushedRef, *, branch_override: str | None = None) -> Verdict:
+        """``enforce``, with a problem inside it (a folder where a file should be, a ref to an
+        object that is not a commit, an internal error) failing this ref with one line and its
+        audit row, while the other refs of the push are still enforced and recorded. A store
+        that cannot record it still blocks the whole push."""
+        try:
+            return self.enforce(ref, branch_override=branch_override)
+        except Exception as exc:
+            import os
+
+            from metawsm_hooks.errors import FatalError
+
+            if not isinstance(exc, FatalError) and os.environ.get("METAWSM_DEBUG") == "1":
+                raise
+            if isinstance(exc, FatalError):
+                message = exc.message
+            else:
+                message = f"internal error: {type(exc).__name__}: {exc}; report it"
+            verdict = Verdict(label=ref.label)
+            verdict.extra_failures.append(("error", message))
+            self._audit(verdict, "error")
+            return verdict
+
     def pushed_additions(
         self, verdict: Verdict, ref: PushedRef, new: str, policy: Policy
     ) -> tuple[Policy, tuple[str, ...]] | None:
@@ -404,7 +427,7 @@ def enforce_all(
         baseline=baseline,
     )
     try:
-        verdicts = [run.enforce(ref, branch_override=branch_override) for ref in refs]
+        verdicts = [run.enforce_safely(ref, branch_override=branch_override) for ref in refs]
         if not out.json_mode:
             for verdict in verdicts:
                 if verdict.report is None:
