@@ -30,9 +30,58 @@ from metawsm_hooks.records import Record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from types import FrameType
     from typing import NoReturn
+
+
+# Bounds on arguments, checked before anything uses them (a usage error, exit 2): file names
+# as the file system takes them.
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 4096
+# An error message quotes at most this much of a value it was given.
+_QUOTED_CHARS = 80
+
+
+def quoted(value: str) -> str:
+    """``value`` in quotes, cut to _QUOTED_CHARS characters (saying how many more)."""
+    if len(value) <= _QUOTED_CHARS:
+        return f"'{value}'"
+    return f"'{value[:_QUOTED_CHARS]}...' ({len(value) - _QUOTED_CHARS} more characters)"
+
+
+def checked_path(flag: str, value: str) -> str:
+    """``value`` when the file system can take it as a path; else FatalError (usage)."""
+    raw = os.fsencode(value)
+    problem = None
+    if b"\0" in raw:
+        problem = "holds a NUL byte"
+    elif len(raw) > MAX_PATH_BYTES:
+        problem = f"is longer than {MAX_PATH_BYTES} bytes"
+    elif any(len(part) > MAX_NAME_BYTES for part in raw.split(b"/")):
+        problem = f"has a name longer than {MAX_NAME_BYTES} bytes"
+    if problem:
+        raise FatalError(f"{flag} {quoted(value)} {problem}; give a shorter path", exit_code=2)
+    return value
+
+
+def _path_type(flag: str) -> Callable[[str], Path]:
+    return lambda value: Path(checked_path(flag, value))
+
+
+def _int_type(flag: str, low: int, high: int) -> Callable[[str], int]:
+    def convert(value: str) -> int:
+        try:
+            number = int(value.strip()) if len(value) <= 40 else None
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            raise FatalError(
+                f"{flag} {quoted(value)} is not a whole number from {low} to {high}", exit_code=2
+            )
+        return number
+
+    return convert
 
 
 def _common(
@@ -42,7 +91,7 @@ def _common(
         parser.add_argument(
             "--policy",
             metavar="PATH",
-            type=Path,
+            type=_path_type("--policy"),
             help=f"policy file to use (default: ${POLICY_ENV}, else the metawsm home's,"
             f" else {POLICY_RELPATH} tracked, else in the work tree, else metawsm's defaults)",
         )
@@ -50,6 +99,7 @@ def _common(
         parser.add_argument(
             "--db",
             metavar="PATH",
+            type=lambda value: checked_path("--db", value),
             help=f"store to use (default: ${DB_ENV}, else the metawsm home's"
             f" {STORE_RELPATH}, else {STORE_RELPATH} under the main worktree)",
         )
@@ -63,7 +113,7 @@ def _home_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--home",
         metavar="DIR",
-        type=Path,
+        type=_path_type("--home"),
         help="the metawsm home (the folder metawsm runs from, holding .metawsm/): recorded as"
         " git config metawsm.home for every worktree; its policy and store are then used",
     )
@@ -76,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
         """argparse whose usage errors say what to do in one line and exit 2."""
 
         def error(self, message: str) -> NoReturn:
+            # argparse quotes what it was given whole: keep the message to a few lines' worth.
+            if len(message) > 4 * _QUOTED_CHARS:
+                message = message[: 4 * _QUOTED_CHARS] + "..."
             raise FatalError(f"{message} (see '{self.prog} --help')", exit_code=EXIT_USAGE)
 
         def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> object:
@@ -99,7 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="validate policy files", description="Validate policy files."
     )
     p.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATH", help="files (default: the repository's)"
+        "paths",
+        nargs="*",
+        type=_path_type("PATH"),
+        metavar="PATH",
+        help="files (default: the repository's)",
     )
     p.add_argument("--strict", action="store_true", help="unknown keys are errors, not warnings")
     _common(p, fmt=True)
@@ -205,7 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="recorded pull requests and recent hook runs")
     p.add_argument("--ticket")
-    p.add_argument("--limit", type=int, default=20, help="hook runs to show (default 20)")
+    p.add_argument(
+        "--limit",
+        type=_int_type("--limit", 1, 100_000),
+        default=20,
+        help="hook runs to show (default 20, at most 100000)",
+    )
     _common(p, policy=False, db=True, fmt=True)
 
     pr = sub.add_parser("pr", help="pull-request records", description="Pull-request records.")
@@ -213,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     psub.required = True
     p = psub.add_parser("record", help="record a PR for the branch's run/ticket/repo")
     p.add_argument("--url", required=True)
+    # The command itself bounds the number (metawsm keeps it within JSON's exact integers).
     p.add_argument("--number", type=int, help="PR number (default: taken from the URL)")
     p.add_argument("--state", choices=PR_STATES, default="open")
     p.add_argument("--branch", help="branch (default: the current branch)")
@@ -243,7 +306,7 @@ def parse_run(rest: Sequence[str]) -> RunArgs:
         build_parser().parse_args(["run", "--help"])
     stage, hook_args = rest[0], rest[1:]
     if stage not in HOOK_TYPES:
-        raise FatalError(f"unknown stage '{stage}'; choose one of {', '.join(HOOK_TYPES)}")
+        raise FatalError(f"unknown stage {quoted(stage)}; choose one of {', '.join(HOOK_TYPES)}")
     values: dict[str, str] = {}
     remaining: list[str] = []
     index = 0
@@ -265,7 +328,10 @@ def parse_run(rest: Sequence[str]) -> RunArgs:
         index += 1
     fmt = values.get("--format", "human")
     if fmt not in ("human", "json"):
-        raise FatalError(f"--format must be human or json, not '{fmt}'")
+        raise FatalError(f"--format must be human or json, not {quoted(fmt)}")
+    for flag in ("--policy", "--db"):
+        if flag in values:
+            checked_path(flag, values[flag])
     return RunArgs(
         stage=stage,
         hook_args=tuple(remaining),

@@ -444,7 +444,10 @@ class Store:
         except OSError as exc:
             raise _fatal(path, "create", exc, busy_timeout) from exc
         # SQLite would open a read-only file read-only and fail only at the first write.
-        target = path if path.exists() else path.parent
+        try:
+            target = path if path.exists() else path.parent
+        except OSError as exc:  # a name the file system cannot take (over 255 bytes)
+            raise _fatal(path, "open", exc, busy_timeout) from exc
         if not os.access(target, os.W_OK):
             raise _fatal(path, "write", PermissionError("read-only"), busy_timeout)
         db: sqlite3.Connection | None = None
