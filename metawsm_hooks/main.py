@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
-import signal
 import sys
-from pathlib import Path
 
 from metawsm_hooks import __version__
 from metawsm_hooks.constants import (
@@ -31,6 +29,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Sequence
+    from pathlib import Path
     from types import FrameType
     from typing import NoReturn
 
@@ -66,6 +65,10 @@ def checked_path(flag: str, value: str) -> str:
 
 
 def _path_type(flag: str) -> Callable[[str], Path]:
+    # pathlib (with re, fnmatch and urllib) is imported where it is used: the agent guard runs
+    # before every shell command an agent makes, and starts from this module.
+    from pathlib import Path
+
     return lambda value: Path(checked_path(flag, value))
 
 
@@ -332,6 +335,8 @@ def parse_run(rest: Sequence[str]) -> RunArgs:
     for flag in ("--policy", "--db"):
         if flag in values:
             checked_path(flag, values[flag])
+    from pathlib import Path
+
     return RunArgs(
         stage=stage,
         hook_args=tuple(remaining),
@@ -458,6 +463,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from metawsm_hooks.agent.guard import main as guard
 
         return guard(argv[2:])
+    import signal  # after the guard: it pulls in enum, which the guard has no use for
+
     wants_json = "--format=json" in argv or ("--format", "json") in itertools.pairwise(argv)
     out = Output(json_mode=wants_json)
     previous = signal.signal(signal.SIGTERM, _on_terminate)

@@ -20,10 +20,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+from metawsm_hooks.records import Record
+
+# typing costs a measurable share of the guard's start-up; annotations only.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
     from metawsm_hooks.agent.rules import Concern
     from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.output import Output
@@ -35,13 +40,13 @@ DENY = 2
 SHELL_TOOLS = frozenset({"bash", "shell", "local_shell", "exec_command", "container.exec"})
 
 
-class GuardOptions(NamedTuple):
+class GuardOptions(Record):
     agent: str = ""
     policy: str | None = None
     db: str | None = None
 
 
-class Denial(NamedTuple):
+class Denial(Record):
     """One refused part of a command: ``what`` was refused, ``key`` is the policy setting that
     refuses it, ``why`` says why, ``instead`` is a command that would be accepted ('' when
     there is none), ``advice`` what to do otherwise."""
