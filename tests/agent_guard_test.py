@@ -101,7 +101,7 @@ REFUSED = [
         "METAWSM_SKIP=tests git commit -m x", "hooks.agents.allow_skip", "git commit -m x"
     ),
     pytest.param(
-        "git checkout -b feature/x",
+        "git checkout -b Feature/X",
         "git_pr.branch_template",
         "git checkout -b metawsm-001/repo/run-",
     ),
@@ -178,19 +178,19 @@ def test_other_tools_are_not_checked(agent_repo: Path) -> None:
 def test_a_commit_on_a_branch_that_does_not_fit_is_refused_before_it_is_made(
     agent_repo: Path,
 ) -> None:
-    git(agent_repo, "checkout", "-q", "-b", "wip")
+    git(agent_repo, "checkout", "-q", "-b", "wip/a/b/c")
     proc = run_hook(
         claude_command(agent_repo), tool_call("git commit -m x", agent_repo), agent_repo
     )
     assert proc.returncode == 2
-    assert "committing on branch 'wip'" in proc.stderr
+    assert "committing on branch 'wip/a/b/c'" in proc.stderr
     assert "run instead: git branch -m metawsm-001/repo/run-" in proc.stderr
     call = tool_call("git -C . commit -m x", agent_repo)
     proc = run_hook(claude_command(agent_repo), call, agent_repo)
     assert "run instead: git -C . branch -m metawsm-001/repo/run-" in proc.stderr
     assert proc.stderr.rstrip().endswith("&& git -C . commit -m x")
     # An exempt branch is what the pre-commit stage lets through, so the guard does too.
-    write_policy(agent_repo, {"required_checks": []}, hooks={"exempt_branches": ["wip"]})
+    write_policy(agent_repo, {"required_checks": []}, hooks={"exempt_branches": ["wip/*"]})
     commit_all(agent_repo, "exempt wip")  # the hooks read the tracked policy
     proc = run_hook(
         claude_command(agent_repo), tool_call("git commit -m x", agent_repo), agent_repo

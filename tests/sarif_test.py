@@ -49,7 +49,7 @@ def test_failing_checks_are_error_results_and_forbidden_files_carry_their_paths(
     ranged: tuple[Path, str],
 ) -> None:
     repo, base = ranged
-    git(repo, "checkout", "-q", "-b", "wip")
+    git(repo, "checkout", "-q", "-b", "wip/a/b/c")
     write(repo, "config/prod.env", "x\n")
     write(repo, "secrets/key with space.txt", "x\n")
     write(repo, "src/ok.py", "x\n")
@@ -78,7 +78,7 @@ def test_failing_checks_are_error_results_and_forbidden_files_carry_their_paths(
         for r in by_rule["forbidden_files"]
     )
     assert uris == ["config/prod.env", "secrets/key%20with%20space.txt"]
-    assert "wip" in by_rule["branch"][0]["message"]["text"]
+    assert "wip/a/b/c" in by_rule["branch"][0]["message"]["text"]
 
 
 def test_a_passing_range_has_no_results(ranged: tuple[Path, str]) -> None:
