@@ -100,3 +100,12 @@ def test_the_operator_command_gets_a_minimal_environment(
     assert "PATH" in names and "HOME" in names and "OPENAI_API_KEY" in names
     assert not {n for n in names if n.startswith("GIT_")}
     assert "DATABASE_PASSWORD" not in names
+
+
+def test_pr_record_stores_the_url_without_credentials(client: tuple[Path, Path]) -> None:
+    repo, _ = client
+    proc = cli(repo, "pr", "record", "--url", f"https://ci:{TOKEN}@git.example.com/o/n/pull/7")
+    assert proc.returncode == 0, output(proc)
+    assert TOKEN not in output(proc)
+    assert "https://***@git.example.com/o/n/pull/7" in store_text(repo)
+    assert TOKEN not in store_text(repo)

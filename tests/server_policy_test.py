@@ -264,3 +264,14 @@ def test_a_ref_to_an_odd_object_fails_alone_and_every_ref_is_recorded(
     assert "Traceback" not in text and "internal error" not in text
     verdicts = sorted(verdict for verdict, _ in audit_rows(remote)[-2:])
     assert verdicts[1] == "passed" and verdicts[0] in ("blocked", "error", "invalid-policy")
+
+
+def test_a_push_of_too_many_refs_is_refused_in_one_line(server: tuple[Path, Path]) -> None:
+    _, client = server
+    head = git(client, "rev-parse", "HEAD").stdout.decode().strip()
+    refs = "".join(f"update refs/tags/t{i} {head}\n" for i in range(1001))
+    git(client, "update-ref", "--stdin", input=refs.encode())
+    proc = git(client, "push", "origin", "refs/tags/*:refs/tags/*", check=False)
+    assert proc.returncode != 0
+    assert "at most 1000 refs" in output(proc)
+    assert "Traceback" not in output(proc)

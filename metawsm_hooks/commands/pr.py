@@ -29,8 +29,10 @@ def record(
     (``identity.resolve_identity``); FatalError (blocked) when they collide."""
     from metawsm_hooks.branch import BranchMatch, parse_branch
     from metawsm_hooks.identity import IdentityConflict, resolve_identity
+    from metawsm_hooks.remote import redact
     from metawsm_hooks.store import PRKey
 
+    url = redact(url)  # a PR URL with credentials in it is stored and shown without them
     template = usable_policy(out, policy).git_pr.branch_template
     if branch is None:
         branch = current_branch("--branch NAME")

@@ -14,7 +14,7 @@ from metawsm_hooks.branch import DEFAULT_TEMPLATE, BranchMatch, parse_branch
 from metawsm_hooks.constants import CHECK_NAMES, RUN_ID_TIME
 from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS
 from metawsm_hooks.layout import describe_finding
-from metawsm_hooks.output import Output
+from metawsm_hooks.output import Output, printable
 from metawsm_hooks.policy import Policy, PolicyResult, named_policy_path
 from metawsm_hooks.stages.options import StageOptions
 
@@ -324,7 +324,8 @@ def audit(
             report_json=json.dumps(verdict.to_json(), sort_keys=True, default=str),
             skipped=",".join(f"{name} by {who}" for name, who in sorted(skips.items())),
             actor=actor,
-            detail="; ".join(f"{n}: {d}" for n, d in verdict.failures),
+            # Stored as it is shown: terminal controls escaped, bounded (output.printable).
+            detail=printable("; ".join(f"{n}: {d}" for n, d in verdict.failures)),
             actor_kind=who.kind,
             agent=who.agent,
         )

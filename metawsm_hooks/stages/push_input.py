@@ -63,12 +63,23 @@ def parse_pre_push(text: str) -> list[PushedRef]:
     return refs
 
 
+# Bounds on what one push may ask the server to check (over them: one line, the push refused).
+MAX_PUSHED_REFS = 1000
+MAX_REF_NAME_BYTES = 1024
+
+
 def parse_pre_receive(text: str) -> list[PushedRef]:
     """git's pre-receive stdin: ``<old oid> SP <new oid> SP <ref name>``."""
-    refs = []
+    refs: list[PushedRef] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if len(refs) >= MAX_PUSHED_REFS or len(line) > 200 + MAX_REF_NAME_BYTES:
+            raise FatalError(
+                f"pre-receive: a push may update at most {MAX_PUSHED_REFS} refs, each named in"
+                f" at most {MAX_REF_NAME_BYTES} bytes; push in smaller parts",
+                exit_code=1,
+            )
         parts = line.split(" ", 2)
         if len(parts) != 3 or not (_is_oid(parts[0]) and _is_oid(parts[1])) or not parts[2]:
             raise FatalError(

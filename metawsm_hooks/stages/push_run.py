@@ -16,7 +16,7 @@ from metawsm_hooks.layout import (
     read_tree_policy,
     resolve_server_policy,
 )
-from metawsm_hooks.output import Output
+from metawsm_hooks.output import Output, printable
 from metawsm_hooks.policy import Finding, Policy, load_policy_bytes, replace
 from metawsm_hooks.stages.common import (
     Verdict,
@@ -382,7 +382,7 @@ class PushRun:
         if verdict.passed:
             self.store.upsert_pull_request(PullRequestPush(key=key, commit_sha=new, **common))
         else:
-            error = "; ".join(f"{n}: {d}" for n, d in verdict.failures)
+            error = printable("; ".join(f"{n}: {d}" for n, d in verdict.failures))
             self.store.record_push_failure(key, error_text=error, **common)
 
     def _audit(self, verdict: Verdict, outcome: str) -> None:
