@@ -318,7 +318,9 @@ def test_locked_store_blocks_the_push_unrecorded_and_a_retry_records_it(
     with locked(db):
         started = time.monotonic()
         proc = git(repo, "push", "-q", "origin", BRANCH, check=False)
-        assert time.monotonic() - started < 5
+        # Well under the default 10 s busy timeout: the short setting is the one in force
+        # (the margin is for a loaded machine; the push itself takes well under a second).
+        assert time.monotonic() - started < 9
     assert proc.returncode != 0
     assert_one_clear_error(
         output(proc),
