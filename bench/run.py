@@ -876,7 +876,9 @@ class CommitVariant:
             ("a message without the ticket", lambda: None, lambda: None),
             (
                 "a branch that does not fit the template",
-                lambda: self.git("symbolic-ref", "HEAD", "refs/heads/not-a-run-branch"),
+                # Upper case and a dot: no ticket, repo and run render to it (a lone lower-case
+                # token would fit, as metawsm's render drops empty tokens).
+                lambda: self.git("symbolic-ref", "HEAD", "refs/heads/Feature/Bad.Name"),
                 lambda: self.git("symbolic-ref", "HEAD", f"refs/heads/{BRANCH}"),
             ),
             (
