@@ -57,13 +57,6 @@ def calls(log: Path) -> list[list[str]]:
     return [json.loads(line) for line in log.read_text().splitlines()]
 
 
-@pytest.fixture
-def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "standin.log"
-    monkeypatch.setenv("STANDIN_LOG", str(path))
-    return path
-
-
 def test_suggestion_printed_and_commit_still_blocked(hooked: Path, log: Path) -> None:
     assist_policy(hooked, llm={"model": "gpt-test"})
     text = blocked_commit(hooked)

@@ -83,13 +83,6 @@ def policy(**changes: object) -> Policy:
 
 
 @pytest.fixture
-def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "standin.log"
-    monkeypatch.setenv("STANDIN_LOG", str(path))
-    return path
-
-
-@pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "store" / "metawsm.db"
 

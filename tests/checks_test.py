@@ -100,13 +100,6 @@ def only(name: str, ctx: CheckContext) -> CheckResult:
     return result
 
 
-@pytest.fixture
-def committed(repo: Path) -> Path:
-    write(repo, "README.md", "hello\n")
-    commit_all(repo, "initial")
-    return repo
-
-
 # --- the runner ----------------------------------------------------------------------------------
 
 

@@ -76,3 +76,32 @@ def hooked(repo: Path, on_path: None) -> Path:
     proc = cli(repo, "install")
     assert proc.returncode == 0, proc.stderr
     return repo
+
+
+@pytest.fixture
+def committed(repo: Path) -> Path:
+    """``repo`` with one commit on main: ``README.md`` and ``src/app.py``."""
+    write(repo, "README.md", "hello\n")
+    write(repo, "src/app.py", "print(1)\n")
+    commit_all(repo, "initial")
+    return repo
+
+
+@pytest.fixture
+def pushable(tmp_path: Path, hooked: Path) -> tuple[Path, Path]:
+    """The hooked repository (on a fitting branch) with a bare remote ``origin`` that has
+    ``main``."""
+    remote = tmp_path / "remotes" / "acme" / "repo.git"
+    remote.parent.mkdir(parents=True)
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(hooked, "remote", "add", "origin", str(remote))
+    git(hooked, "push", "-q", "--no-verify", "origin", "main")
+    return hooked, remote
+
+
+@pytest.fixture
+def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where the operator stand-in (``examples/operator-standin``) logs each call."""
+    path = tmp_path / "standin.log"
+    monkeypatch.setenv("STANDIN_LOG", str(path))
+    return path

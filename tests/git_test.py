@@ -25,13 +25,6 @@ def stage(root: Path, *paths: str) -> None:
     git(root, "add", "--", *paths)
 
 
-@pytest.fixture
-def committed(repo: Path) -> Path:
-    """``repo`` with one commit on main."""
-    write(repo, "README.md", "hello\n")
-    write(repo, "src/app.py", "print(1)\n")
-    commit_all(repo, "initial")
-    return repo
 
 
 # --- discovery -----------------------------------------------------------------------------------

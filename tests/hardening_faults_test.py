@@ -273,12 +273,10 @@ def short_timeout(hooked: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def pushable(hooked: Path, tmp_path: Path) -> tuple[Path, Path]:
-    remote = tmp_path / "remotes" / "acme" / "repo.git"
-    remote.parent.mkdir(parents=True)
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(hooked, "remote", "add", "origin", str(remote))
-    git(hooked, "push", "-q", "--no-verify", "origin", "main")
+def pushed_once(pushable: tuple[Path, Path]) -> tuple[Path, Path]:
+    """``pushable`` with the branch pushed once through the hooks (so the store exists) and one
+    more commit to push."""
+    hooked, remote = pushable
     write(hooked, "a.txt")
     commit_all(hooked, "ABC-1: a")
     proc = git(hooked, "push", "-q", "origin", BRANCH, check=False)  # creates the store
@@ -310,9 +308,9 @@ def locked(db: Path) -> Iterator[None]:
 
 
 def test_locked_store_blocks_the_push_unrecorded_and_a_retry_records_it(
-    pushable: tuple[Path, Path], short_timeout: Path
+    pushed_once: tuple[Path, Path], short_timeout: Path
 ) -> None:
-    repo, remote = pushable
+    repo, remote = pushed_once
     db = store_of(repo)
     remote_before, prs_before, runs_before = remote_head(remote), pr_rows(db), hook_runs(db)
     with locked(db):
@@ -404,8 +402,8 @@ def test_ctrl_c_while_waiting_on_a_locked_store_acts_at_once(hooked: Path) -> No
 @pytest.mark.parametrize(
     "stage", [pytest.param("pre-commit", id="commit"), pytest.param("pre-push", id="push")]
 )
-def test_read_only_store_file(pushable: tuple[Path, Path], stage: str) -> None:
-    repo, remote = pushable
+def test_read_only_store_file(pushed_once: tuple[Path, Path], stage: str) -> None:
+    repo, remote = pushed_once
     db = store_of(repo)
     before = (pr_rows(db), hook_runs(db), remote_head(remote))
     with immutable(db):
@@ -430,9 +428,9 @@ def test_read_only_store_file(pushable: tuple[Path, Path], stage: str) -> None:
     ],
 )
 def test_corrupt_store_blocks_and_is_left_as_it_was(
-    pushable: tuple[Path, Path], damage: str
+    pushed_once: tuple[Path, Path], damage: str
 ) -> None:
-    repo, remote = pushable
+    repo, remote = pushed_once
     db = store_of(repo)
     with contextlib.closing(sqlite3.connect(db)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -330,16 +330,6 @@ def test_renaming_into_a_forbidden_folder_is_blocked(hooked: Path) -> None:
 # --- pushes --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def pushable(hooked: Path, tmp_path: Path) -> tuple[Path, Path]:
-    remote = tmp_path / "remotes" / "acme" / "repo.git"
-    remote.parent.mkdir(parents=True)
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(hooked, "remote", "add", "origin", str(remote))
-    git(hooked, "push", "-q", "--no-verify", "origin", "main")
-    return hooked, remote
-
-
 def remote_names(remote: Path) -> set[bytes]:
     proc = git(remote, "rev-parse", "-q", "--verify", BRANCH, check=False)
     return tree_names(remote, BRANCH) if proc.returncode == 0 else set()

@@ -31,17 +31,6 @@ def rows(repo: Path) -> list[dict[str, object]]:
         return [dict(r) for r in db.execute("SELECT * FROM run_pull_requests ORDER BY run_id")]
 
 
-@pytest.fixture
-def pushable(tmp_path: Path, hooked: Path) -> tuple[Path, Path]:
-    """The hooked repository (on a fitting branch) with a bare remote ``origin``."""
-    remote = tmp_path / "remotes" / "acme" / "repo.git"
-    remote.parent.mkdir(parents=True)
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(hooked, "remote", "add", "origin", str(remote))
-    git(hooked, "push", "-q", "--no-verify", "origin", "main")
-    return hooked, remote
-
-
 def test_fitting_branch_is_pushed_and_recorded(pushable: tuple[Path, Path]) -> None:
     repo, remote = pushable
     write(repo, "src/app.py", "print(1)\n")
