@@ -103,3 +103,9 @@ def output(proc: subprocess.CompletedProcess[bytes] | subprocess.CompletedProces
     if isinstance(err, bytes):
         err = err.decode("utf-8", errors="replace")
     return f"{out}{err}"
+
+
+def unmeasured(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without the variables that make coverage measure a Python subprocess: for tests
+    that time a hook process or inspect what it imports, which coverage would change."""
+    return {k: v for k, v in env.items() if not k.startswith("COVERAGE_PROCESS_")}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -201,3 +203,16 @@ def test_branch_check_fits_what_metawsm_renders_from_a_blank_ticket(repo: Path) 
     proc = cli(repo, "branch", "check", "r/1")
     assert proc.returncode == 0, proc.stdout
     assert "r/1: fits; ticket= repo=r run=1; only with a white-space-only ticket" in proc.stdout
+
+
+def test_python_dash_m_runs_the_same_main(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "metawsm_hooks", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == cli(tmp_path, "--version").stdout
+    assert proc.stdout.startswith("metawsm-hooks ")

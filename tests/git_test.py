@@ -10,7 +10,7 @@ from metawsm_hooks.errors import FatalError
 from metawsm_hooks.git.repository import Repository
 from metawsm_hooks.git.runner import clean_environment
 from metawsm_hooks.git.types import Change, HeadState
-from testing.util import commit_all, git, write
+from testing.util import commit_all, git, unmeasured, write
 
 # Names that must survive the trip through git and back: spaces, a newline, Unicode, and bytes
 # that are not UTF-8 (os.fsdecode turns those into surrogates).
@@ -23,8 +23,6 @@ def rev(root: Path, name: str = "HEAD") -> str:
 
 def stage(root: Path, *paths: str) -> None:
     git(root, "add", "--", *paths)
-
-
 
 
 # --- discovery -----------------------------------------------------------------------------------
@@ -700,8 +698,10 @@ def test_pygit2_is_not_loaded_by_the_hot_paths(committed: Path) -> None:
         "r.pushed_changes(new=r.resolve('HEAD'), old=None, remote=None)\n"
         "print('pygit2' in sys.modules)\n"
     )
+    # Unmeasured: coverage's own start-up would change what the process imports.
+    env = unmeasured(dict(os.environ))
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     ).stdout
     assert out.strip() == "False"
 
