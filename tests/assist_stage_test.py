@@ -13,13 +13,8 @@ import pytest
 from metawsm_hooks.store import rfc3339
 from testing.util import cli, commit_all, git, output, write, write_policy
 
-
-@pytest.fixture(autouse=True)
-def standin_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The operator command gets a minimal environment: name the stand-in's settings."""
-    monkeypatch.setenv(
-        "METAWSM_OPERATOR_ENV", "STANDIN_MODE,STANDIN_SLEEP,STANDIN_LOG,STANDIN_PIDFILE"
-    )
+# The operator stand-in reads its STANDIN_* settings.
+pytestmark = pytest.mark.usefixtures("standin_environment")
 
 
 STANDIN = str(Path(__file__).resolve().parents[1] / "examples" / "operator-standin")

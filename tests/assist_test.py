@@ -23,12 +23,8 @@ from metawsm_hooks.store import Store
 STANDIN = str(Path(__file__).resolve().parents[1] / "examples" / "operator-standin")
 
 
-@pytest.fixture(autouse=True)
-def standin_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The operator command gets a minimal environment: name the stand-in's settings."""
-    monkeypatch.setenv(
-        "METAWSM_OPERATOR_ENV", "STANDIN_MODE,STANDIN_SLEEP,STANDIN_LOG,STANDIN_PIDFILE"
-    )
+# The operator stand-in reads its STANDIN_* settings.
+pytestmark = pytest.mark.usefixtures("standin_environment")
 
 
 # A stand-in with the attributes of checks.Report that assist reads.

@@ -105,3 +105,11 @@ def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "standin.log"
     monkeypatch.setenv("STANDIN_LOG", str(path))
     return path
+
+
+@pytest.fixture
+def standin_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operator command gets a minimal environment: name the stand-in's settings."""
+    monkeypatch.setenv(
+        "METAWSM_OPERATOR_ENV", "STANDIN_MODE,STANDIN_SLEEP,STANDIN_LOG,STANDIN_PIDFILE"
+    )

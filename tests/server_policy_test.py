@@ -16,7 +16,7 @@ BRANCH = "abc-1/repo/run-1"
 
 
 @pytest.fixture
-def server(tmp_path: Path, on_path: None) -> tuple[Path, Path]:
+def policy_server(tmp_path: Path, on_path: None) -> tuple[Path, Path]:
     """A bare server with pre-receive; its default branch ``main`` carries a policy that
     requires forbidden_files (metawsm's default patterns, ``.env`` among them)."""
     remote = tmp_path / "srv" / "acme" / "repo.git"
@@ -65,9 +65,9 @@ def audit_rows(remote: Path) -> list[tuple[str, str]]:
     ],
 )
 def test_a_pushed_policy_cannot_loosen_the_servers(
-    server: tuple[Path, Path], git_pr: dict[str, object]
+    policy_server: tuple[Path, Path], git_pr: dict[str, object]
 ) -> None:
-    remote, client = server
+    remote, client = policy_server
     write_policy(client, git_pr)
     write(client, ".env", "TOKEN=1\n")
     commit_all(client, "loosen the policy and add a secret")
@@ -78,8 +78,8 @@ def test_a_pushed_policy_cannot_loosen_the_servers(
     assert not remote_has(remote, BRANCH)
 
 
-def test_pushed_exemptions_are_not_used(server: tuple[Path, Path]) -> None:
-    remote, client = server
+def test_pushed_exemptions_are_not_used(policy_server: tuple[Path, Path]) -> None:
+    remote, client = policy_server
     write_policy(client, {"required_checks": ["forbidden_files"]}, hooks={"exempt_branches": ["*"]})
     commit_all(client, "exempt everything")
     code, text = push(client, "Not.A.Fitting.Name")
@@ -88,8 +88,8 @@ def test_pushed_exemptions_are_not_used(server: tuple[Path, Path]) -> None:
     assert not remote_has(remote, "Not.A.Fitting.Name")
 
 
-def test_pushed_policy_adds_patterns_and_checks(server: tuple[Path, Path]) -> None:
-    remote, client = server
+def test_pushed_policy_adds_patterns_and_checks(policy_server: tuple[Path, Path]) -> None:
+    remote, client = policy_server
     write_policy(client, {"forbidden_file_patterns": ["*.secret"]})
     write(client, "data/a.secret")
     commit_all(client, "tighten")
@@ -101,11 +101,11 @@ def test_pushed_policy_adds_patterns_and_checks(server: tuple[Path, Path]) -> No
 
 
 def test_added_check_must_pass_even_without_require_all(
-    server: tuple[Path, Path], tmp_path: Path
+    policy_server: tuple[Path, Path], tmp_path: Path
 ) -> None:
     """The server's policy passes when any one check passes; a check the pushed policy adds
     still has to pass on its own."""
-    remote, client = server
+    remote, client = policy_server
     etc = write_policy(
         tmp_path / "etc", {"required_checks": ["ticket_workflow"], "require_all": False}
     )
@@ -118,8 +118,10 @@ def test_added_check_must_pass_even_without_require_all(
     assert ".env" in text and "required by the pushed policy" in text
 
 
-def test_an_invalid_pushed_policy_is_rejected_with_its_errors(server: tuple[Path, Path]) -> None:
-    remote, client = server
+def test_an_invalid_pushed_policy_is_rejected_with_its_errors(
+    policy_server: tuple[Path, Path],
+) -> None:
+    remote, client = policy_server
     write_policy(client, {"required_checks": ["tests", "no-such-check"]})
     commit_all(client, "bad policy")
     code, text = push(client)
@@ -128,8 +130,10 @@ def test_an_invalid_pushed_policy_is_rejected_with_its_errors(server: tuple[Path
     assert not remote_has(remote, BRANCH)
 
 
-def test_git_config_names_the_servers_policy(server: tuple[Path, Path], tmp_path: Path) -> None:
-    remote, client = server
+def test_git_config_names_the_servers_policy(
+    policy_server: tuple[Path, Path], tmp_path: Path
+) -> None:
+    remote, client = policy_server
     etc = write_policy(tmp_path / "etc", {"forbidden_file_patterns": ["*.dump"]})
     git(remote, "config", "metawsm.policy", str(etc))
     write(client, "db.dump")
@@ -140,10 +144,10 @@ def test_git_config_names_the_servers_policy(server: tuple[Path, Path], tmp_path
 
 
 def test_the_server_policy_is_the_default_branch_before_the_push(
-    server: tuple[Path, Path],
+    policy_server: tuple[Path, Path],
 ) -> None:
     """Pushing a loosened policy to the default branch itself does not loosen that push."""
-    _, client = server
+    _, client = policy_server
     git(client, "checkout", "-q", "main")
     write_policy(client, {"mode": "off"})
     write(client, ".env")
@@ -153,8 +157,8 @@ def test_the_server_policy_is_the_default_branch_before_the_push(
     assert ".env" in output(proc)
 
 
-def test_a_policy_change_is_named_in_the_audit(server: tuple[Path, Path]) -> None:
-    remote, client = server
+def test_a_policy_change_is_named_in_the_audit(policy_server: tuple[Path, Path]) -> None:
+    remote, client = policy_server
     write_policy(client, {"forbidden_file_patterns": ["*.secret", ".env"]})
     commit_all(client, "tighten")
     code, text = push(client)
@@ -184,9 +188,9 @@ def test_a_policy_change_is_named_in_the_audit(server: tuple[Path, Path]) -> Non
     ],
 )
 def test_a_pushed_policy_over_a_bound_is_refused(
-    server: tuple[Path, Path], content: str | bytes, reason: str
+    policy_server: tuple[Path, Path], content: str | bytes, reason: str
 ) -> None:
-    remote, client = server
+    remote, client = policy_server
     write(client, ".metawsm/policy.json", content)
     commit_all(client, "huge policy")
     code, text = push(client)
@@ -195,8 +199,8 @@ def test_a_pushed_policy_over_a_bound_is_refused(
     assert not remote_has(remote, BRANCH)
 
 
-def test_ci_enforces_the_policy_at_base(server: tuple[Path, Path]) -> None:
-    _, client = server
+def test_ci_enforces_the_policy_at_base(policy_server: tuple[Path, Path]) -> None:
+    _, client = policy_server
     base = git(client, "rev-parse", "HEAD").stdout.decode().strip()
     write_policy(
         client, {"mode": "off", "test_commands": ["touch ran"], "required_checks": ["tests"]}
