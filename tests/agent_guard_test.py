@@ -16,7 +16,7 @@ import tomlkit
 
 from metawsm_hooks.agent import guard
 from testing.util import CLI as CLI_PATH
-from testing.util import cli, commit_all, git, output, write, write_policy
+from testing.util import cli, commit_all, git, output, unmeasured, write, write_policy
 
 CLAUDE = ".claude/settings.json"
 CODEX = ".codex/config.toml"
@@ -382,6 +382,7 @@ def test_only_a_commit_push_branch_or_skip_loads_the_policy(
         cwd=agent_repo,
         capture_output=True,
         check=True,
+        env=unmeasured(dict(os.environ)),  # coverage's start-up imports json
     )
     modules = proc.stdout.decode()
     assert ("metawsm_hooks.policy" in modules) is loaded
