@@ -214,11 +214,11 @@ def test_ci_enforces_the_policy_at_base(policy_server: tuple[Path, Path]) -> Non
 
 
 def test_one_bad_ref_fails_alone_and_every_ref_is_recorded(
-    server: tuple[Path, Path], tmp_path: Path
+    policy_server: tuple[Path, Path], tmp_path: Path
 ) -> None:
     """A folder where the check reads a file fails that ref with one line and its audit row;
     the other ref of the same push is still enforced and recorded."""
-    remote, client = server
+    remote, client = policy_server
     etc = write_policy(tmp_path / "etc", {"required_checks": ["ticket_workflow"]})
     git(remote, "config", "metawsm.policy", str(etc))
     folder = "ttmp/2026/abc-1--odd"
@@ -248,11 +248,11 @@ def test_one_bad_ref_fails_alone_and_every_ref_is_recorded(
 
 
 def test_a_ref_to_an_odd_object_fails_alone_and_every_ref_is_recorded(
-    server: tuple[Path, Path],
+    policy_server: tuple[Path, Path],
 ) -> None:
     """A tag pointing at a tree (no commit to read a policy or changes from) fails that ref with
     one line and its audit row; the other ref of the push is still enforced and recorded."""
-    remote, client = server
+    remote, client = policy_server
     tree = git(client, "rev-parse", "HEAD^{tree}").stdout.decode().strip()
     git(client, "branch", "-q", "abc-2/repo/run-2", "main")
     proc = git(
@@ -270,8 +270,8 @@ def test_a_ref_to_an_odd_object_fails_alone_and_every_ref_is_recorded(
     assert verdicts[1] == "passed" and verdicts[0] in ("blocked", "error", "invalid-policy")
 
 
-def test_a_push_of_too_many_refs_is_refused_in_one_line(server: tuple[Path, Path]) -> None:
-    _, client = server
+def test_a_push_of_too_many_refs_is_refused_in_one_line(policy_server: tuple[Path, Path]) -> None:
+    _, client = policy_server
     head = git(client, "rev-parse", "HEAD").stdout.decode().strip()
     refs = "".join(f"update refs/tags/t{i} {head}\n" for i in range(1001))
     git(client, "update-ref", "--stdin", input=refs.encode())
