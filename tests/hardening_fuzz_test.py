@@ -228,6 +228,7 @@ def test_message_helpers_never_raise(message: str, ticket: str, how: Reading) ->
 @example(message="Fix it", ticket="straße-1", how=Reading("strip", "#", True))  # STRASSE-1
 @example(message="Fix it", ticket="ﬁx-1", how=Reading("strip", "#", True))  # a ligature: FIX-1
 @example(message="#\x850", ticket="abc-1", how=Reading("whitespace", "#", False))
+@example(message="0", ticket="\xa00", how=Reading("strip", "#", True))  # NBSP is not git's space
 def test_a_prefixed_message_mentions_its_ticket(message: str, ticket: str, how: Reading) -> None:
     """So the commit-msg stage never prefixes twice."""
     assume(subject(message, how))
