@@ -81,6 +81,16 @@ def operation_in_progress(git_dir: Path) -> str | None:
     return None
 
 
+def merge_heads(git_dir: Path) -> list[str]:
+    """The other parents of the merge being committed in the worktree whose git folder is
+    ``git_dir`` (``MERGE_HEAD``), or [] when no merge is in progress."""
+    try:
+        data = (git_dir / "MERGE_HEAD").read_bytes()
+    except OSError:
+        return []
+    return [oid for oid in data.decode("ascii", "replace").split() if is_hex(oid)]
+
+
 def rev_parse(git: Git, rev: str, kind: str) -> str | None:
     """The full id of the ``kind`` (commit, tree) that ``rev`` names, or None; a ``rev`` that
     would read as an option names nothing."""
@@ -96,14 +106,17 @@ def pushed_log_args(
 ) -> tuple[str, ...]:
     """The ``git log`` listing the commits reachable from ``new`` and neither from ``old`` (when
     given and not all zeros) nor from ``refs/remotes/<remote>/*`` nor, with ``exclude_all_refs``,
-    from any ref; with each commit the paths it changes against its first parent."""
+    from any ref; with each commit the paths it changes, a merge the paths whose content differs
+    from every parent (git's combined diff, ``git log -c``)."""
     args = [
         "log",
         "-z",
         "--format=%H",
         "--name-status",
         "--no-renames",
-        "--diff-merges=first-parent",
+        # A merge counts what differs from every parent: what the merge itself brought in
+        # (its own resolution included), not what one side already had.
+        "--diff-merges=combined",
         "--root",
         "--no-color",
         "--no-relative",

@@ -109,6 +109,30 @@ class Repository:
             self._read_staged(key)
         return self._staged[key]
 
+    def merge_introduced(
+        self, changes: Sequence[Change], *, index_file: Path | None = None
+    ) -> list[Change]:
+        """Of the staged ``changes`` (against HEAD), those whose content differs from every
+        parent of the merge being committed: what the merge itself introduces, its own conflict
+        resolution included (git's combined diff, ``git diff -c``). A path one side already had
+        as staged is not the merge's. Deletions are kept. Without a merge: ``changes``."""
+        heads = refs.merge_heads(self.git_dir)
+        if not heads:
+            return list(changes)
+        key = worktree.index_path(index_file)
+        jobs = [
+            self._run.spawn(
+                "diff-index", "--cached", "-z", "--name-only", "--no-renames", head, index_file=key
+            )
+            for head in heads
+        ]
+        differs: set[bytes] | None = None
+        for job in jobs:
+            paths = set(collect(job).split(b"\0"))
+            differs = paths if differs is None else differs & paths
+        assert differs is not None
+        return [c for c in changes if c.status == "D" or os.fsencode(c.path) in differs]
+
     def index_tree_id(self, *, index_file: Path | None = None) -> str:
         """The id of the tree the index would commit; see ``worktree.write_index_tree``."""
         index = worktree.index_path(index_file) or self.git_dir / "index"
@@ -165,7 +189,8 @@ class Repository:
         ``exclude_all_refs``, from any ref of this repository (on a server, in pre-receive: what
         it has before the push); every path any of them adds, modifies or changes the type of (a
         path added then deleted within the range counts; a rename counts as its new path; a merge
-        counts what it changes against its first parent)."""
+        counts the paths whose content differs from every parent, as git's combined diff ``git
+        log -c`` lists them)."""
         args = refs.pushed_log_args(new, old, remote, exclude_all_refs)
         if args not in self._pushed:
             self.prefetch_pushed_changes(

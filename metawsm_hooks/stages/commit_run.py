@@ -106,7 +106,9 @@ def enforce_commit(
                 CheckContext(
                     operation="commit",
                     repo=repo,
-                    changes=repo.staged_changes(index_file=index_file),
+                    changes=repo.merge_introduced(
+                        repo.staged_changes(index_file=index_file), index_file=index_file
+                    ),
                     source=source,
                     tree_id=lambda: repo.index_tree_id(index_file=index_file),
                     run_in_place=lambda: repo.worktree_matches_index(index_file=index_file),
