@@ -72,3 +72,39 @@ def redact(url: str) -> str:
         return url
     start = url.index(rest)
     return f"{url[:start]}***@{host}{rest[len(authority) :]}"
+
+
+def _identity(url: str, base: str) -> tuple[str, ...]:
+    """What two spellings of one remote have in common: for a local path (or ``file://``) its
+    real path from ``base``; otherwise the host (lower case, without user or password) and the
+    repository path without a trailing ``.git`` or ``/``."""
+    import os
+
+    url = url.strip()
+    if url.startswith("file://"):
+        url = url[len("file://") :]
+    found = _URL.match(url)
+    scp = None if found else _SCP.match(url)
+    is_scp = scp is not None and len(scp.group("host")) > 1 and "/" not in url.split(":", 1)[0]
+    if not found and not is_scp:
+        path = os.path.realpath(os.path.join(base, os.path.expanduser(url)))
+        return ("path", path.removesuffix("/").removesuffix(".git"))
+    if found:
+        rest = found.group("rest")
+        authority, _, path = rest.partition("/")
+        host = authority.rpartition("@")[2].lower()
+        if not host.startswith("["):
+            host = host.partition(":")[0]  # the port says nothing about which repository
+    else:
+        assert scp is not None
+        host, path = scp.group("host").lower(), scp.group("path")
+    path = path.split("?", 1)[0].split("#", 1)[0].strip("/")
+    return ("url", host, path.removesuffix(".git").removesuffix("/"))
+
+
+def same_repository(first: str, second: str, *, base: str) -> bool:
+    """Do two remote URLs name the same repository? Local paths are compared by real path
+    (relative ones from ``base``, where git ran the push), others by host and path, ignoring
+    credentials, the scheme, a trailing ``.git`` and ``/`` (``https://tok@host/o/r.git`` is
+    ``ssh://git@host/o/r``)."""
+    return _identity(first, base) == _identity(second, base)

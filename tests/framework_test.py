@@ -156,3 +156,43 @@ def test_try_repo_metawsm_policy(
     assert "git_pr.required_checks[0]" in text
     assert ":3:" in text
     assert "ok/.metawsm/policy.json: valid" in text
+
+
+def test_framework_pre_push_never_passes_refs_it_did_not_see(
+    repo: Path, tmp_path: Path, hook_repo: tuple[Path, str], framework_env: None
+) -> None:
+    """The framework hands its pre-push hook one ref per push: a push of two is refused rather
+    than half-checked, and a push of one says which ref passed."""
+    path, rev = hook_repo
+    write(
+        repo,
+        ".pre-commit-config.yaml",
+        f"repos:\n- repo: {path}\n  rev: {rev}\n  hooks:\n  - id: metawsm-pre-push\n"
+        "    verbose: true\n",
+    )
+    write_policy(repo, {"required_checks": ["forbidden_files"]})
+    commit_all(repo, "initial")
+    proc = run_pre_commit(repo, "install", "--hook-type", "pre-push")
+    assert proc.returncode == 0, output(proc)
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "--no-verify", "origin", "main")
+    git(repo, "checkout", "-q", "-b", "abc-1/repo/run-1")
+    write(repo, "ok.py", "print(1)\n")
+    commit_all(repo, "ABC-1: ok")
+    git(repo, "checkout", "-q", "-b", "abc-2/repo/run-2", "main")
+    write(repo, "id_rsa", "key\n")
+    commit_all(repo, "ABC-2: a key")
+
+    proc = git(repo, "push", "origin", "abc-1/repo/run-1", "abc-2/repo/run-2", check=False)
+    text = output(proc)
+    assert proc.returncode != 0, text
+    assert "2 refspecs" in text and "one ref only" in text
+    heads = git(remote, "for-each-ref", "--format=%(refname)", "refs/heads").stdout.decode()
+    assert heads.split() == ["refs/heads/main"]
+
+    proc = git(repo, "push", "origin", "abc-1/repo/run-1", check=False)
+    text = output(proc)
+    assert proc.returncode == 0, text
+    assert "pre-push passed for" in text and "the one ref the pre-commit framework passes" in text

@@ -165,3 +165,21 @@ def commit_message(out: bytes) -> str | None:
     """``cat-file commit``: the message after the headers, as stored; None without one."""
     _, sep, message = out.partition(b"\n\n")
     return message.decode("utf-8", "surrogateescape") if sep else None
+
+
+def remote_urls(out: bytes) -> dict[str, list[str]]:
+    """``git config -z --get-regexp '^remote\\..*\\.(push)?url$'``: each remote's URLs by name
+    (records "<key>\\n<value>", NUL-terminated)."""
+    found: dict[str, list[str]] = {}
+    for record in out.split(b"\0"):
+        key, _, value = record.partition(b"\n")
+        name = os.fsdecode(key)[len("remote.") :].rpartition(".")[0]
+        if name and value:
+            found.setdefault(name, []).append(os.fsdecode(value))
+    return found
+
+
+def ls_remote_ids(out: bytes) -> list[str]:
+    """``git ls-remote``: the object ids of its "<id>\\t<ref>" lines."""
+    ids = [line.split(b"\t", 1)[0].decode("ascii", "replace") for line in out.split(b"\n")]
+    return [oid for oid in ids if is_hex(oid)]

@@ -12,6 +12,10 @@ from metawsm_hooks.git.parse import is_hex, is_zero, packed_ref
 from metawsm_hooks.git.runner import Git
 from metawsm_hooks.git.types import HeadState
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 _PER_WORKTREE_REFS = ("refs/bisect/", "refs/worktree/", "refs/rewritten/")
 _BRANCH = "refs/heads/"
 
@@ -102,12 +106,19 @@ def rev_parse(git: Git, rev: str, kind: str) -> str | None:
 
 
 def pushed_log_args(
-    new: str, old: str | None, remote: str | None, exclude_all_refs: bool
+    new: str,
+    old: str | None,
+    remote: str | Sequence[str] | None,
+    exclude_all_refs: bool,
+    present: Sequence[str] = (),
+    other_branches_than: str | None = None,
 ) -> tuple[str, ...]:
-    """The ``git log`` listing the commits reachable from ``new`` and neither from ``old`` (when
-    given and not all zeros) nor from ``refs/remotes/<remote>/*`` nor, with ``exclude_all_refs``,
-    from any ref; with each commit the paths it changes, a merge the paths whose content differs
-    from every parent (git's combined diff, ``git log -c``)."""
+    """The ``git log`` listing the commits reachable from ``new`` and from none of: ``old`` (when
+    given and not all zeros), ``refs/remotes/<remote>/*`` (``remote``: one remote's name or
+    several), the commit ids in ``present``, with ``other_branches_than`` every remote-tracking
+    branch except those of that name, with ``exclude_all_refs`` any ref; with each commit the
+    paths it changes, a merge the paths whose content differs from every parent (git's combined
+    diff, ``git log -c``)."""
     args = [
         "log",
         "-z",
@@ -127,8 +138,16 @@ def pushed_log_args(
     ]
     if not is_zero(old) and old is not None:
         args.append(old)
-    if remote and not any(c in remote for c in "*?[\\"):
-        args.append(f"--remotes={remote}")
+    names = (remote,) if isinstance(remote, str) else tuple(remote or ())
+    for name in names:
+        if name and not any(c in name for c in "*?[\\"):
+            args.append(f"--remotes={name}")
+    args += sorted({oid for oid in present if is_hex(oid)})
+    if other_branches_than is not None:
+        # --exclude applies to the --remotes that follows it; origin/HEAD names a branch too.
+        if not any(c in other_branches_than for c in "*?[\\"):
+            args.append(f"--exclude=*/{other_branches_than}")
+        args += ["--exclude=*/HEAD", "--remotes"]
     if exclude_all_refs:
         args.append("--all")
     return tuple(args)

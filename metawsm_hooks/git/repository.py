@@ -181,20 +181,31 @@ class Repository:
         *,
         new: str,
         old: str | None,
-        remote: str | None,
+        remote: str | Sequence[str] | None,
         exclude_all_refs: bool = False,
+        present: Sequence[str] = (),
+        other_branches_than: str | None = None,
     ) -> PushRange:
-        """Commits reachable from ``new`` and neither from ``old`` (when given and not all zeros)
-        nor from any ``refs/remotes/<remote>/*`` (when ``remote`` is given) nor, with
-        ``exclude_all_refs``, from any ref of this repository (on a server, in pre-receive: what
-        it has before the push); every path any of them adds, modifies or changes the type of (a
-        path added then deleted within the range counts; a rename counts as its new path; a merge
-        counts the paths whose content differs from every parent, as git's combined diff ``git
-        log -c`` lists them)."""
-        args = refs.pushed_log_args(new, old, remote, exclude_all_refs)
+        """Commits reachable from ``new`` and from none of: ``old`` (when given and not all
+        zeros), any ``refs/remotes/<remote>/*`` (``remote``: one configured remote's name or
+        several), the commit ids in ``present`` (what the remote advertised), with
+        ``other_branches_than`` any remote-tracking branch of any remote except those of that
+        name (a new branch in CI), and with ``exclude_all_refs`` any ref of this repository (on a
+        server, in pre-receive: what it has before the push). Every path any of them adds,
+        modifies or changes the type of (a path added then deleted within the range counts; a
+        rename counts as its new path; a merge counts the paths whose content differs from
+        every parent, as git's combined diff ``git log -c`` lists them)."""
+        args = refs.pushed_log_args(
+            new, old, remote, exclude_all_refs, present, other_branches_than
+        )
         if args not in self._pushed:
             self.prefetch_pushed_changes(
-                new=new, old=old, remote=remote, exclude_all_refs=exclude_all_refs
+                new=new,
+                old=old,
+                remote=remote,
+                exclude_all_refs=exclude_all_refs,
+                present=present,
+                other_branches_than=other_branches_than,
             )
             commits, changes = parse.log_name_status(collect(self._push_jobs.pop(args)))
             if commits == 0 and self.resolve(new) is None:
@@ -208,14 +219,26 @@ class Repository:
         *,
         new: str,
         old: str | None,
-        remote: str | None,
+        remote: str | Sequence[str] | None,
         exclude_all_refs: bool = False,
+        present: Sequence[str] = (),
+        other_branches_than: str | None = None,
     ) -> None:
         """Start ``pushed_changes`` with these arguments in the background (git's walk of the
         pushed commits is the long part of a push), so that it overlaps with other work."""
-        args = refs.pushed_log_args(new, old, remote, exclude_all_refs)
+        args = refs.pushed_log_args(
+            new, old, remote, exclude_all_refs, present, other_branches_than
+        )
         if args not in self._pushed and args not in self._push_jobs:
             self._push_jobs[args] = self._run.spawn(*args, extra_env=NO_FLUSH)
+
+    def object_type(self, rev: str) -> str | None:
+        """``commit``, ``tree``, ``blob`` or ``tag`` for what ``rev`` names after peeling tags
+        (``git cat-file -t <rev>^{}``), or None when this repository does not have it."""
+        if not rev or rev.startswith("-"):
+            return None
+        out = self._run.run("cat-file", "-t", f"{rev}^{{}}", ok=None)
+        return out.decode("ascii", "replace").strip() or None
 
     # --- the working tree -----------------------------------------------------------------------
 
@@ -324,6 +347,33 @@ class Repository:
         job, self._identity_job = self._identity_job, None
         assert job is not None
         return parse.ident(collect(job, ok=None))
+
+    def remote_urls(self) -> dict[str, list[str]]:
+        """Every configured remote's fetch and push URLs (``remote.<name>.url``/``pushurl``), by
+        remote name."""
+        pattern = r"^remote\..*\.(push)?url$"
+        return parse.remote_urls(self._run.run("config", "-z", "--get-regexp", pattern, ok=(0, 1)))
+
+    def remote_branch_heads(self, url: str, *, timeout: float = 30.0) -> list[str] | None:
+        """The commit ids of the branches the repository at ``url`` has (``git ls-remote
+        --heads``, never prompting for credentials), or None when it cannot be read within
+        ``timeout`` seconds."""
+        if not url or url.startswith("-"):
+            return None
+        env = {**self._run.env, "GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
+        try:
+            proc = subprocess.run(
+                ["git", "ls-remote", "--heads", "--", url],
+                cwd=self._run.hook_cwd(),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return parse.ls_remote_ids(proc.stdout) if proc.returncode == 0 else None
 
     def remote_url(self, name: str) -> str | None:
         if not name or name.startswith("-"):

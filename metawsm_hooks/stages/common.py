@@ -392,9 +392,15 @@ def show_verdict(out: Output, verdict: Verdict, *, heading: str | None = None) -
 
 
 def finish(
-    out: Output, stage: str, verdicts: Sequence[Verdict], *, extra: dict[str, object] | None = None
+    out: Output,
+    stage: str,
+    verdicts: Sequence[Verdict],
+    *,
+    extra: dict[str, object] | None = None,
+    passed_text: str | None = None,
 ) -> int:
-    """Print the closing verdict (or the one JSON document) and return the exit code."""
+    """Print the closing verdict (or the one JSON document) and return the exit code;
+    ``passed_text`` says what passed when ``<stage> passed`` would claim too much."""
     passed = all(v.passed for v in verdicts)
     if out.json_mode:
         doc: dict[str, object] = {
@@ -409,7 +415,7 @@ def finish(
             for line in verdict.assist:
                 out.line(line)
         if passed:
-            out.verdict(f"{stage} passed", passed=True)
+            out.verdict(passed_text or f"{stage} passed", passed=True)
         else:
             # The first line of each detail: the lines above already show the rest.
             failed = "; ".join(

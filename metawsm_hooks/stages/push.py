@@ -14,6 +14,7 @@ from metawsm_hooks.stages.push_input import (
     BRANCH_PREFIX,
     Destination,
     PushedRef,
+    count_push_refspecs,
     parse_pre_push,
     parse_pre_receive,
     push_range,
@@ -49,13 +50,55 @@ def _framework_refs(repo: Repository) -> list[PushedRef] | None:
     return [PushedRef(local_ref=local, new=new, remote_ref=remote_branch, old=old)]
 
 
+def resolve_destination(repo: Repository, out: Output, name: str, url: str) -> Destination:
+    """git passes the remote's name, or the URL twice for ``git push URL``: a URL push knows
+    what the remote has from every configured remote naming the same repository, else from
+    the remote itself. Credentials in the URL (deploy and CI job tokens) are used to ask the
+    remote and go no further: the Destination holds the URL without them."""
+    from metawsm_hooks.remote import redact
+
+    shown = Destination(redact(name), redact(url))
+    if name and repo.remote_url(name) is not None:
+        return Destination(shown.remote_name, shown.remote_url, tracking=(name,))
+    from metawsm_hooks.remote import same_repository
+
+    base = str(repo.workdir or repo.git_dir)
+    target = url or name
+    tracking = tuple(
+        remote
+        for remote, urls in sorted(repo.remote_urls().items())
+        if any(same_repository(target, candidate, base=base) for candidate in urls)
+    )
+    if tracking:
+        return Destination(shown.remote_name, shown.remote_url, tracking=tracking)
+    heads = repo.remote_branch_heads(target)
+    if heads is None:
+        out.note(
+            f"{redact(target)}: no configured remote names it and its branches could not be"
+            " read; every pushed commit not already on the pushed branch is checked"
+        )
+        return shown
+    return Destination(shown.remote_name, shown.remote_url, present=tuple(heads))
+
+
 def _prefetch(
-    repo: Repository, refs: Sequence[PushedRef], destination: Destination | None, *, server: bool
+    repo: Repository,
+    refs: Sequence[PushedRef],
+    destination: Destination | None,
+    *,
+    server: bool,
+    other_branches_than: str | None,
 ) -> None:
     """Start git on every pushed range (and the status) while the policy and store load."""
     for ref in refs:
         if ref.new is not None:
-            where = push_range(ref, ref.new, destination=destination, server=server)
+            where = push_range(
+                ref,
+                ref.new,
+                destination=destination,
+                server=server,
+                other_branches_than=other_branches_than,
+            )
             repo.prefetch_pushed_changes(**where)
     if not server and repo.workdir is not None:
         repo.prefetch_status()
@@ -66,10 +109,24 @@ def pre_push(options: StageOptions, out: Output, args: Sequence[str]) -> int:
 
     repo = Repository.discover(options.cwd)
     framework = _framework_refs(repo)
+    passed_text = None
     if framework is not None:
         name = os.environ.get("PRE_COMMIT_REMOTE_NAME", "")
         url = os.environ.get("PRE_COMMIT_REMOTE_URL", "")
         refs = framework
+        seen = refs[0].label if refs else "no ref"
+        unseen = unseen_refspecs(os.getppid())
+        if unseen:
+            out.verdict(
+                f"pre-push blocked: this push names {unseen}, but the pre-commit framework"
+                f" passes this hook one ref only ({seen}), so the others cannot be checked;"
+                " push one branch at a time (to check every ref of a push, see 'The pre-commit"
+                " framework' in metawsm-hooks' README)",
+                passed=False,
+            )
+            return 1
+        # Never call refs this hook did not see checked.
+        passed_text = f"pre-push passed for {seen}, the one ref the pre-commit framework passes"
     else:
         if len(args) < 2:
             raise FatalError(
@@ -78,11 +135,19 @@ def pre_push(options: StageOptions, out: Output, args: Sequence[str]) -> int:
             )
         name, url = args[0], args[1]
         refs = parse_pre_push(_read_stdin())
-    from metawsm_hooks.remote import redact
-
-    # Credentials in the URL (deploy and CI job tokens) go no further than this line.
-    destination = Destination(redact(name), redact(url))
-    return _enforce_all("pre-push", options, out, repo, refs, destination, server=False)
+        if not refs:
+            # git runs pre-push with no refs when everything is up to date; a hook manager that
+            # does not pass git's stdin on looks the same: never call that a pass.
+            out.verdict(
+                "pre-push: no refs received on stdin, nothing checked (git sends none when"
+                " everything is up to date; lefthook passes them only with 'use_stdin: true')",
+                passed=True,
+            )
+            return 0
+    destination = resolve_destination(repo, out, name, url)
+    return _enforce_all(
+        "pre-push", options, out, repo, refs, destination, server=False, passed_text=passed_text
+    )
 
 
 def pre_receive(options: StageOptions, out: Output, args: Sequence[str]) -> int:
@@ -106,17 +171,34 @@ def ci(options: StageOptions, out: Output, *, base: str, head: str, branch: str 
         raise FatalError(
             f"--head {head} is not a commit here; fetch it first (git fetch origin {head})"
         )
-    old = repo.resolve(base)
-    if old is None:
+    name = branch or _ci_branch(repo)
+    new_branch = bool(base) and set(base) <= {"0"}
+    old = None if new_branch else repo.resolve(base)
+    if old is None and not new_branch:
         raise FatalError(
             f"--base {base} is not a commit here; fetch it first (git fetch origin {base})"
         )
-    name = branch or _ci_branch(repo)
+    if new_branch:
+        # A CI push event's "before" for a new branch: check what no other branch of the remote
+        # has, as pre-push does for a new branch.
+        out.note(
+            "--base is all zeros (a new branch): checking the commits on no other"
+            " remote-tracking branch"
+        )
     ref = PushedRef(
         local_ref="", new=new, remote_ref=BRANCH_PREFIX + name if name else head, old=old
     )
     return _enforce_all(
-        "ci", options, out, repo, [ref], None, server=False, branch_override=name, baseline=old
+        "ci",
+        options,
+        out,
+        repo,
+        [ref],
+        None,
+        server=False,
+        branch_override=name,
+        other_branches_than=(name or "") if new_branch else None,
+        baseline=old,
     )
 
 
@@ -152,10 +234,12 @@ def _enforce_all(
     server: bool,
     branch_override: str | None = None,
     baseline: str | None = None,
+    other_branches_than: str | None = None,
+    passed_text: str | None = None,
 ) -> int:
     # Starts git on every pushed range (and the status); the policy, store and checks load
     # meanwhile.
-    _prefetch(repo, refs, destination, server=server)
+    _prefetch(repo, refs, destination, server=server, other_branches_than=other_branches_than)
     from metawsm_hooks.stages.push_run import enforce_all
 
     return enforce_all(
@@ -168,4 +252,30 @@ def _enforce_all(
         server=server,
         branch_override=branch_override,
         baseline=baseline,
+        other_branches_than=other_branches_than,
+        passed_text=passed_text,
     )
+
+
+def unseen_refspecs(pid: int, *, depth: int = 8) -> str | None:
+    """Walk up from process ``pid`` to the ``git push`` that started this hook (through a hook
+    manager) and say what it pushes beyond one ref; None when it pushes one ref or cannot be
+    found (no ``/proc``)."""
+    for _ in range(depth):
+        if pid <= 1:
+            return None
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                argv = [os.fsdecode(a) for a in handle.read().split(b"\0") if a]
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            return None
+        if argv and os.path.basename(argv[0]) in ("git", "git.exe") and "push" in argv:
+            return count_push_refspecs(argv)
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        fields = stat.rpartition(b")")[2].split()
+        if len(fields) < 2 or not fields[1].isdigit():
+            return None
+        pid = int(fields[1])
+    return None

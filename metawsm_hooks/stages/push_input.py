@@ -9,6 +9,7 @@ from metawsm_hooks.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 BRANCH_PREFIX = "refs/heads/"
@@ -31,8 +32,14 @@ class PushedRef(Record):
 
 
 class Destination(Record):
+    """Where a push goes, and how to know what it already has: the remote-tracking branches of
+    ``tracking`` (configured remotes naming that repository), else the branch heads it
+    advertised (``present``, read with ``git ls-remote`` for a URL no remote names)."""
+
     remote_name: str
     remote_url: str
+    tracking: tuple[str, ...] = ()
+    present: tuple[str, ...] = ()
 
 
 def _oid(value: str) -> str | None:
@@ -93,8 +100,53 @@ def parse_pre_receive(text: str) -> list[PushedRef]:
 
 
 def push_range(
-    ref: PushedRef, new: str, *, destination: Destination | None, server: bool
+    ref: PushedRef,
+    new: str,
+    *,
+    destination: Destination | None,
+    server: bool,
+    other_branches_than: str | None = None,
 ) -> dict[str, Any]:
-    """What the remote lacks: on the server, the commits no existing ref has yet."""
-    remote = None if server or destination is None else destination.remote_name
-    return {"new": new, "old": ref.old, "remote": remote, "exclude_all_refs": server}
+    """What the remote lacks: on the server, the commits no existing ref has yet; in CI for a
+    new branch (``other_branches_than``), the commits on no other branch of the remote."""
+    where: dict[str, Any] = {"new": new, "old": ref.old, "remote": None}
+    if server:
+        where["exclude_all_refs"] = True
+    elif destination is not None:
+        where["remote"] = destination.tracking
+        where["present"] = destination.present
+    elif other_branches_than is not None:
+        where["other_branches_than"] = other_branches_than
+    return where
+
+
+# git push options that take the next word as their value.
+_PUSH_OPTIONS_WITH_VALUE = frozenset({"-o", "--push-option", "--repo", "--receive-pack", "--exec"})
+_PUSH_MANY = ("--all", "--mirror", "--branches")
+
+
+def count_push_refspecs(argv: Sequence[str]) -> str | None:
+    """From a ``git ... push ...`` command line, what it pushes beyond one refspec, described
+    (``2 refspecs``, ``--all``), or None when it names at most one (or is not a push)."""
+    if "push" not in argv:
+        return None
+    words = list(argv[argv.index("push") + 1 :])
+    positional: list[str] = []
+    repo_given = False
+    while words:
+        word = words.pop(0)
+        if word == "--":
+            positional += words
+            break
+        if word in _PUSH_MANY:
+            return word
+        if word in _PUSH_OPTIONS_WITH_VALUE:
+            repo_given = repo_given or word == "--repo"
+            if words:
+                words.pop(0)
+        elif word.startswith("--repo="):
+            repo_given = True
+        elif not word.startswith("-") or word == "-":
+            positional.append(word)
+    refspecs = len(positional) - (0 if repo_given else 1)
+    return f"{refspecs} refspecs" if refspecs > 1 else None

@@ -84,8 +84,10 @@ class PushRun:
         destination: Destination | None,
         server: bool,
         baseline: str | None = None,
+        other_branches_than: str | None = None,
     ) -> None:
         self.stage = stage
+        self.other_branches_than = other_branches_than
         self.options = options
         self.out = out
         self.repo = repo
@@ -121,6 +123,9 @@ class PushRun:
             if not self.out.json_mode:
                 self.out.note("a pushed policy only adds restrictions to this one")
         return self._authority
+        # The ledger is written once every ref is decided: one blocked ref makes git refuse the
+        # whole push, so a ref that passed was not delivered either.
+        self.ledger: list[tuple[Verdict, str, Policy]] = []
 
     def policy_for(self, new: str) -> ResolvedPolicy:
         """The policy for a pushed commit, loaded (and shown) once per file or commit."""
@@ -147,6 +152,11 @@ class PushRun:
             self._audit(verdict, "passed")
             return verdict
         new = ref.new
+        kind = self.repo.object_type(new) if self.repo.resolve(new) is None else "commit"
+        if kind in ("blob", "tree"):
+            verdict.notes.append(f"{ref.label}: points at a {kind}, not a commit; exempt")
+            self._audit(verdict, "passed")
+            return verdict
         resolved = self.policy_for(new)
         result = resolved.result
         policy = enforceable(result)
@@ -198,7 +208,7 @@ class PushRun:
                 rerun_tests=lambda: self._run_checks(ref, new, policy, verdict),
             )
             self._require_added(verdict, added)
-        self._ledger(verdict, new, policy)
+        self.ledger.append((verdict, new, policy))
         self._audit(verdict, "passed" if verdict.passed else "blocked")
         return verdict
 
@@ -339,7 +349,13 @@ class PushRun:
         from metawsm_hooks.checks import CheckContext, run_checks
 
         repo = self.repo
-        where = push_range(ref, new, destination=self.destination, server=self.server)
+        where = push_range(
+            ref,
+            new,
+            destination=self.destination,
+            server=self.server,
+            other_branches_than=self.other_branches_than,
+        )
         changes = repo.pushed_changes(**where).changes
         return run_checks(
             CheckContext(
@@ -356,9 +372,25 @@ class PushRun:
             )
         )
 
-    def _ledger(self, verdict: Verdict, new: str, policy: Policy) -> None:
-        """metawsm's run_pull_requests: a success moves the row to this commit, a failure only
-        records why."""
+    def write_ledger(self) -> None:
+        """metawsm's run_pull_requests, once the whole push is decided: when every ref passed,
+        each row moves to its pushed commit; otherwise git refuses the whole push, so every row
+        only records why (a ref that passed, that another ref blocked)."""
+        blocked = [v for v, _, _ in self.ledger if not v.passed]
+        for verdict, new, policy in self.ledger:
+            refused = None
+            if verdict.passed and blocked:
+                refused = (
+                    "not pushed: git refused the whole push because "
+                    + ", ".join(v.label for v in blocked)
+                    + " was blocked"
+                )
+            self._ledger(verdict, new, policy, refused=refused)
+
+    def _ledger(
+        self, verdict: Verdict, new: str, policy: Policy, *, refused: str | None = None
+    ) -> None:
+        """One row: a delivered push moves it to this commit, a failure only records why."""
         from metawsm_hooks.identity import Identity
 
         found = verdict.identity
@@ -379,10 +411,10 @@ class PushRun:
             "validation_json": report_json,
             "workspace_name": found.workspace_name,
         }
-        if verdict.passed:
+        if verdict.passed and refused is None:
             self.store.upsert_pull_request(PullRequestPush(key=key, commit_sha=new, **common))
         else:
-            error = printable("; ".join(f"{n}: {d}" for n, d in verdict.failures))
+            error = printable(refused or "; ".join(f"{n}: {d}" for n, d in verdict.failures))
             self.store.record_push_failure(key, error_text=error, **common)
 
     def _audit(self, verdict: Verdict, outcome: str) -> None:
@@ -416,6 +448,8 @@ def enforce_all(
     server: bool,
     branch_override: str | None = None,
     baseline: str | None = None,
+    other_branches_than: str | None = None,
+    passed_text: str | None = None,
 ) -> int:
     run = PushRun(
         stage=stage,
@@ -425,9 +459,11 @@ def enforce_all(
         destination=destination,
         server=server,
         baseline=baseline,
+        other_branches_than=other_branches_than,
     )
     try:
         verdicts = [run.enforce_safely(ref, branch_override=branch_override) for ref in refs]
+        run.write_ledger()
         if not out.json_mode:
             for verdict in verdicts:
                 if verdict.report is None:
@@ -438,6 +474,6 @@ def enforce_all(
         extra: dict[str, object] = {"policies": [policy_json(r) for r in run.policies.values()]}
         if stage == "pre-push" and destination is not None:
             extra["remote"] = {"name": destination.remote_name, "url": destination.remote_url}
-        return finish(out, stage, verdicts, extra=extra)
+        return finish(out, stage, verdicts, extra=extra, passed_text=passed_text)
     finally:
         run.close()
