@@ -608,9 +608,11 @@ def test_materialize(committed: Path, tmp_path: Path) -> None:
     before = {name: (committed / ".git" / name).read_bytes() for name in ("HEAD", "index")}
     worktrees = git(committed, "worktree", "list", "--porcelain").stdout
     dest = tmp_path / "checkout" / "repo"
-    repo.materialize(repo.tree_id_of("HEAD"), dest)
+    repo.materialize(repo.tree_id_of("HEAD"), dest, head=repo.resolve("HEAD"), branch="work")
     files = sorted(
-        str(p.relative_to(dest)) for p in dest.rglob("*") if not p.is_dir() or p.is_symlink()
+        str(p.relative_to(dest))
+        for p in dest.rglob("*")
+        if (not p.is_dir() or p.is_symlink()) and p.relative_to(dest).parts[0] != ".git"
     )
     assert files == [
         ".gitmodules",
@@ -624,7 +626,14 @@ def test_materialize(committed: Path, tmp_path: Path) -> None:
     assert not os.stat(dest / "README.md").st_mode & stat.S_IXUSR
     assert (dest / "linked.md").is_symlink() and os.readlink(dest / "linked.md") == "README.md"
     assert not any((dest / "vendor" / "lib").iterdir())
-    assert not (dest / ".git").exists()
+    # A working git checkout of its own: the tree in its index, nothing to commit, borrowed
+    # objects, and no link back into the repository's worktrees.
+    assert git(dest, "rev-parse", "--show-toplevel").stdout.decode().strip() == str(dest)
+    assert git(dest, "status", "--porcelain").stdout == b""
+    assert git(dest, "rev-parse", "--abbrev-ref", "HEAD").stdout.decode().strip() == "work"
+    assert git(dest, "rev-parse", "main").stdout == git(committed, "rev-parse", "main").stdout
+    assert git(dest, "write-tree").stdout.decode().strip() == repo.tree_id_of("HEAD")
+    assert (dest / ".git").is_dir()
     assert {name: (committed / ".git" / name).read_bytes() for name in ("HEAD", "index")} == before
     assert git(committed, "worktree", "list", "--porcelain").stdout == worktrees
     assert git(committed, "status", "--porcelain").stdout == b"?? uncommitted.txt\n"

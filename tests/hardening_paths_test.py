@@ -136,7 +136,8 @@ def test_every_odd_name_at_once_reaches_a_temporary_checkout(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))
-    command = f"find . -type f -print0 > {shlex.quote(str(listing))}"
+    # The checkout is a git checkout: its .git folder is not part of the tree.
+    command = f"find . -path ./.git -prune -o -type f -print0 > {shlex.quote(str(listing))}"
     write_policy(
         hooked, {"required_checks": ["tests", "forbidden_files"], "test_commands": [command]}
     )

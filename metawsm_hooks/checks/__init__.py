@@ -120,6 +120,10 @@ class CheckContext(Record):
     policy: Policy
     skip: Mapping[str, str]  # check name -> who skipped it (METAWSM_SKIP)
     cache: TestCache | None
+    # What HEAD is in a temporary checkout: the commit (the parent of the one being made, or
+    # the pushed one; None: unborn) and the branch it is on (None: detached).
+    head_commit: str | None = None
+    head_branch: str | None = None
 
 
 def passes(results: Sequence[CheckResult], *, require_all: bool) -> bool:

@@ -1,12 +1,14 @@
 """``tests``: every ``test_commands`` entry passes on the tree being committed or pushed.
 
 Each command runs through ``/bin/sh -c`` with ``hooks.test_timeout_seconds``, in the working
-tree when it holds exactly that tree, else in a temporary checkout of it that is removed
+tree when it holds exactly that tree (nothing unstaged or untracked, no sparse checkout,
+skip-worktree or assume-unchanged entry), else in a temporary checkout of it that is removed
 afterwards whatever happens; a checkout left by a run that was killed outright (SIGKILL) is
-removed by the next run that needs one (its folder names the process that made it). The first
-failure fails the check with the command, how it ended and the last
-``hooks.output_tail_lines`` lines of its output. A pass is remembered by tree id and commands, so
-the same tree is never tested twice.
+removed by the next run that needs one (its folder names the process that made it). That
+checkout is a working git checkout too (HEAD, index, refs, tags), so commands that call git see
+the same tree either way. The first failure fails the check with the command, how it ended and
+the last ``hooks.output_tail_lines`` lines of its output. A pass is remembered by tree id and
+commands, so the same tree is never tested twice.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def run(ctx: CheckContext) -> CheckResult:
         scratch = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
         try:
             checkout = scratch / _folder_name(ctx)
-            ctx.repo.materialize(tree, checkout)
+            ctx.repo.materialize(tree, checkout, head=ctx.head_commit, branch=ctx.head_branch)
             failure = _run_all(commands, checkout, env, hooks.test_timeout_seconds)
         finally:  # also on Ctrl-C and SIGTERM (raised as an exception by the stage)
             _remove(scratch)

@@ -10,7 +10,7 @@ from metawsm_hooks.git.types import FOLDER, Change, Entry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 # Statuses of ``log --name-status`` that put content into the pushed tree.
 _ADDED_OR_MODIFIED = frozenset(b"AMT")
@@ -183,3 +183,20 @@ def ls_remote_ids(out: bytes) -> list[str]:
     """``git ls-remote``: the object ids of its "<id>\\t<ref>" lines."""
     ids = [line.split(b"\t", 1)[0].decode("ascii", "replace") for line in out.split(b"\n")]
     return [oid for oid in ids if is_hex(oid)]
+
+
+def has_hidden_entries(out: bytes) -> bool:
+    """``git ls-files -v -z``: does any entry carry skip-worktree (tag ``S``) or
+    assume-unchanged (a lower-case tag), so that status does not compare its file?"""
+    return any(record[:1] == b"S" or record[:1].islower() for record in out.split(b"\0") if record)
+
+
+def subcommand(argv: Sequence[str]) -> str:
+    """The git subcommand of a git command line (``-c NAME=VALUE`` options skipped)."""
+    words = iter(argv[1:])
+    for word in words:
+        if word == "-c":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return ""

@@ -260,18 +260,33 @@ class Repository:
     def worktree_matches_index(
         self, *, index_file: Path | None = None, ignore: Sequence[str] = ()
     ) -> bool:
-        """Nothing in the working tree differs from the index and nothing untracked is there:
+        """Nothing in the working tree differs from the index, nothing untracked is there and
+        no index entry is hidden from status (sparse checkout, skip-worktree, assume-unchanged):
         the tree being committed is exactly what is on disk."""
         skip = set(ignore)
         entries = self._status_entries(worktree.index_path(index_file))
-        return not any(xy[1] != " " for xy, path in entries if path not in skip)
+        if any(xy[1] != " " for xy, path in entries if path not in skip):
+            return False
+        return not self.has_hidden_entries(index_file=index_file)
 
     def worktree_matches_commit(self, rev: str, *, ignore: Sequence[str] = ()) -> bool:
-        """HEAD is ``rev`` and nothing is dirty."""
+        """HEAD is ``rev``, nothing is dirty and no index entry is hidden from status."""
         if self.workdir is None:
             return False
         oid = self.resolve(rev)
-        return oid is not None and self.head().oid == oid and not self.dirty_paths(ignore=ignore)
+        return (
+            oid is not None
+            and self.head().oid == oid
+            and not self.dirty_paths(ignore=ignore)
+            and not self.has_hidden_entries()
+        )
+
+    def has_hidden_entries(self, *, index_file: Path | None = None) -> bool:
+        """Does the index hold entries whose files status does not compare with the working
+        tree: skip-worktree (a sparse checkout leaves them out of the working tree) or
+        assume-unchanged?"""
+        out = self._run.run("ls-files", "-v", "-z", index_file=worktree.index_path(index_file))
+        return parse.has_hidden_entries(out)
 
     def _status_entries(self, key: Path | None) -> list[tuple[str, str]]:
         if self.workdir is None:
@@ -283,9 +298,20 @@ class Repository:
             self._status[key] = parse.status_entries(collect(job))
         return self._status[key]
 
-    def materialize(self, tree_id: str, dest: Path) -> None:
-        """Write every file of ``tree_id`` into ``dest``; see ``worktree.materialize``."""
-        worktree.materialize(self._run, tree_id, dest)
+    def materialize(
+        self, tree_id: str, dest: Path, *, head: str | None = None, branch: str | None = None
+    ) -> None:
+        """Make ``dest`` a working git checkout of ``tree_id`` with HEAD at ``head`` on
+        ``branch``; see ``worktree.materialize``."""
+        worktree.materialize(
+            self._run,
+            tree_id,
+            dest,
+            common_dir=self.common_dir,
+            object_format=self.object_format,
+            head=head,
+            branch=branch,
+        )
 
     # --- configuration --------------------------------------------------------------------------
 

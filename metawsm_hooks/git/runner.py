@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from metawsm_hooks.errors import FatalError
-from metawsm_hooks.git.parse import cat_file_header, first_line
+from metawsm_hooks.git.parse import cat_file_header, first_line, subcommand
 
 # Variables that would point git (ours or a test command's) at another repository, index or
 # pathspec mode than the one discovered; git itself clears most of them for submodules.
@@ -151,7 +151,7 @@ def collect(job: subprocess.Popen[bytes], *, ok: tuple[int, ...] | None = (0,)) 
         return out if job.returncode == 0 else b""
     if job.returncode not in ok:
         argv = [os.fsdecode(arg) for arg in _args_of(job)]
-        command = next((a for a in argv[1:] if not a.startswith("-")), "")
+        command = subcommand(argv)
         reason = first_line(err) or f"exit status {job.returncode}"
         raise FatalError(f"git {command} failed: {reason}")
     return out

@@ -62,14 +62,90 @@ def write_index_tree(git: Git, index: Path) -> str:
         copy.unlink(missing_ok=True)
 
 
-def materialize(git: Git, tree_id: str, dest: Path) -> None:
-    """Write every file of ``tree_id`` into ``dest`` as a checkout would (symlinks, executable
-    bits, filters); submodules stay empty folders. The repository's index, HEAD and worktree
-    list are left alone, and no git metadata is written to ``dest``."""
-    import tempfile
+def materialize(
+    git: Git,
+    tree_id: str,
+    dest: Path,
+    *,
+    common_dir: Path,
+    object_format: str,
+    head: str | None = None,
+    branch: str | None = None,
+) -> None:
+    """Make ``dest`` a working git checkout of ``tree_id``, as a test command run in place
+    would see it: every file written as a checkout writes it (symlinks, executable bits,
+    filters; submodules stay empty folders), the index holding exactly that tree, HEAD at the
+    commit ``head`` (the parent of a commit being made, or the pushed commit; None: unborn) on
+    ``branch`` (None: detached), and every ref of the repository (tags for ``git describe``,
+    branches, remote-tracking branches).
+
+    ``dest/.git`` is a repository of its own that borrows the objects of the one at
+    ``common_dir`` (git's alternates, as ``git clone --shared`` sets up; on a server, the
+    objects of the push being received too) and holds a copy of its refs: nothing a command
+    does there (commit, tag, checkout) reaches the repository, whose index, HEAD, refs and
+    worktree list are left alone. Its sparse checkout, skip-worktree and assume-unchanged bits
+    do not apply there: the whole tree is written.
+    """
+    import subprocess
+
+    from metawsm_hooks.git.parse import first_line
+    from metawsm_hooks.git.runner import clean_environment
 
     dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="metawsm-index-") as scratch:
-        index = Path(scratch) / "index"
-        git.run("read-tree", tree_id, index_file=index)
-        git.run("checkout-index", "--all", "--force", index_file=index, work_tree=dest)
+    init = subprocess.run(
+        ["git", "init", "-q", "--template=", f"--object-format={object_format}", str(dest)],
+        env=clean_environment(git.env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+    )
+    if init.returncode != 0:
+        reason = first_line(init.stderr) or f"exit status {init.returncode}"
+        raise FatalError(f"git init {dest} failed: {reason}")
+    meta = dest / ".git"
+    alternates = [
+        *(
+            [os.environ["GIT_OBJECT_DIRECTORY"]]  # the push being received (quarantine)
+            if os.environ.get("GIT_OBJECT_DIRECTORY")
+            else []
+        ),
+        *(p for p in os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", "").split(":") if p),
+        str(common_dir / "objects"),
+    ]
+    (meta / "objects" / "info").mkdir(parents=True, exist_ok=True)
+    (meta / "objects" / "info" / "alternates").write_text(
+        "".join(f"{os.path.abspath(p)}\n" for p in alternates), encoding="utf-8"
+    )
+    shallow = common_dir / "shallow"
+    if shallow.is_file():
+        (meta / "shallow").write_bytes(shallow.read_bytes())
+    refs: dict[bytes, bytes] = {}
+    for line in git.run("for-each-ref", "--format=%(objectname) %(refname)").split(b"\n"):
+        oid, _, name = line.partition(b" ")
+        if name and name != b"refs/stash":
+            refs[name] = oid
+    if branch is not None:
+        ref = b"refs/heads/" + os.fsencode(branch)
+        if head is None:
+            refs.pop(ref, None)
+        else:
+            refs[ref] = head.encode()
+    (meta / "packed-refs").write_bytes(
+        b"".join(refs[name] + b" " + name + b"\n" for name in sorted(refs))
+    )
+    if branch is not None:
+        (meta / "HEAD").write_bytes(b"ref: refs/heads/" + os.fsencode(branch) + b"\n")
+    elif head is not None:
+        (meta / "HEAD").write_bytes(head.encode() + b"\n")
+    # Written by the repository's git (its filters apply) into the checkout's own index, with
+    # the stat data of the files just written, so that ``git status`` there is clean.
+    plain = (
+        *("-c", "core.sparseCheckout=false"),
+        *("-c", "index.sparse=false"),
+        *("-c", "core.splitIndex=false"),
+        *("-c", "core.fsmonitor=false"),
+        *("-c", "core.untrackedCache=false"),
+    )
+    index = meta / "index"
+    git.run(*plain, "read-tree", tree_id, index_file=index)
+    git.run(*plain, "checkout-index", "--all", "--force", "-u", index_file=index, work_tree=dest)

@@ -116,6 +116,8 @@ def enforce_commit(
                     policy=policy,
                     skip=skips,
                     cache=store,
+                    head_commit=head.oid,
+                    head_branch=None if head.detached else head.branch,
                 )
             )
 

@@ -88,6 +88,7 @@ class PushRun:
     ) -> None:
         self.stage = stage
         self.other_branches_than = other_branches_than
+        self.branch_override: str | None = None
         self.options = options
         self.out = out
         self.repo = repo
@@ -146,6 +147,7 @@ class PushRun:
         return self.policies[key]
 
     def enforce(self, ref: PushedRef, *, branch_override: str | None = None) -> Verdict:
+        self.branch_override = branch_override
         verdict = Verdict(label=ref.label)
         if ref.new is None:
             verdict.notes.append(f"{ref.label}: deletion; nothing to check")
@@ -369,6 +371,8 @@ class PushRun:
                 policy=policy,
                 skip=self.skips,
                 cache=self.store,
+                head_commit=new,
+                head_branch=_branch_name(ref, branch_override=self.branch_override),
             )
         )
 
@@ -430,6 +434,16 @@ class PushRun:
     def close(self) -> None:
         self.store.close()
         self.repo.close()
+
+
+def _branch_name(ref: PushedRef, *, branch_override: str | None) -> str | None:
+    """The branch a pushed commit is checked out on in a temporary checkout (None: detached,
+    for tags and other refs)."""
+    if branch_override:
+        return branch_override
+    if ref.remote_ref.startswith(BRANCH_PREFIX):
+        return ref.remote_ref[len(BRANCH_PREFIX) :]
+    return None
 
 
 def _report_json(verdict: Verdict) -> str:
