@@ -138,10 +138,9 @@ def pre_push(options: StageOptions, out: Output, args: Sequence[str]) -> int:
         if not refs:
             # git runs pre-push with no refs when everything is up to date; a hook manager that
             # does not pass git's stdin on looks the same: never call that a pass.
-            out.verdict(
+            out.note(
                 "pre-push: no refs received on stdin, nothing checked (git sends none when"
-                " everything is up to date; lefthook passes them only with 'use_stdin: true')",
-                passed=True,
+                " everything is up to date; lefthook passes them only with 'use_stdin: true')"
             )
             return 0
     destination = resolve_destination(repo, out, name, url)
