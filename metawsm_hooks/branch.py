@@ -7,9 +7,17 @@ import re
 from metawsm_hooks.golang.strings import go_lower, go_trim
 from metawsm_hooks.records import Record
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 DEFAULT_TEMPLATE = "{ticket}/{repo}/{run}"
 PLACEHOLDERS = ("ticket", "repo", "run")
-EXAMPLE_VALUES = {"ticket": "METAWSM-001", "repo": "repo", "run": "run-20260101-000000"}
+# A suggested name's values when nothing better is known: an obvious placeholder for the
+# ticket (never one that could be a real ticket), the repository and a run id in metawsm's form.
+EXAMPLE_VALUES = {"ticket": "YOUR-TICKET", "repo": "repo", "run": "run-20260101-000000"}
+_TICKET_LIKE = re.compile(r"[a-z][a-z0-9]*-[0-9]+")
+_RUN_LIKE = re.compile(r"run-[0-9][0-9-]*")
 
 _SEPARATORS = str.maketrans({c: "-" for c in " /\\:,.@#[]{}()"})
 _DASH_RUNS = re.compile(r"-{2,}")
@@ -329,3 +337,48 @@ def _explain(shape: str, branch: str) -> str:
                 why = f"it should look like '{_describe(want)}'"
             return f"part {index} '{got}' does not fit '{_describe(want)}': {why}"
     return f"repeated placeholders in '{_describe(shape)}' must hold the same value"
+
+
+def fitting_values(template: str, branch: str, *, repo: str, run: str) -> dict[str, str]:
+    """The ticket, repo and run of a fitting name for ``branch`` that keeps the user's own
+    parts where they fit: the branch lower-cased and sanitized part by part when that fits;
+    otherwise a ticket-like part (``abc-12`` of ``feature/ABC-12-login``) as the ticket and a
+    run-like part (``run-7``) as the run, else the placeholder ticket and ``run``; always the
+    real repository name ``repo``."""
+    parts = [sanitize_token(part) for part in branch.split("/") if go_trim(part)]
+    defaults = {"ticket": EXAMPLE_VALUES["ticket"], "repo": repo, "run": run}
+    if parts:
+        found = parse_branch(template, "/".join(parts))
+        if isinstance(found, BranchMatch):
+            return {
+                "ticket": found.ticket or defaults["ticket"],
+                "repo": found.repo or repo,
+                "run": found.run or run,
+            }
+    values = dict(defaults)
+    for part in parts:
+        ticket = _TICKET_LIKE.match(part)
+        if ticket is not None and values["ticket"] == defaults["ticket"]:
+            values["ticket"] = ticket.group(0)
+        if _RUN_LIKE.fullmatch(part):
+            values["run"] = part
+    return values
+
+
+def check_branch(
+    template: str,
+    branch: str,
+    *,
+    repo: str,
+    run: Callable[[], str],
+    allow_blank: bool = False,
+) -> BranchMatch | BranchMismatch:
+    """``parse_branch`` (``allow_blank`` as there) whose suggested name keeps what it can of
+    ``branch`` (``fitting_values``) with the real repository name and the run id ``run()``
+    (asked only on a mismatch). The hooks, the agent guard and ``branch check`` use this, so
+    they suggest the same name."""
+    found = parse_branch(template, branch, allow_blank=allow_blank)
+    if isinstance(found, BranchMatch):
+        return found
+    values = fitting_values(template, branch, repo=repo, run=run())
+    return parse_branch(template, branch, example=values, allow_blank=allow_blank)

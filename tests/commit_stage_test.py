@@ -35,7 +35,7 @@ def test_non_fitting_branch_is_blocked_with_a_fitting_name(hooked: Path) -> None
     code, text = commit(hooked)
     assert code != 0
     assert "'Feature/Thing' does not fit branch_template '{ticket}/{repo}/{run}'" in text
-    assert "a fitting name: metawsm-001/" in text
+    assert "a fitting name: your-ticket/repo/run-" in text
     assert head_count(hooked) == before
 
 

@@ -23,12 +23,22 @@ def render(
 
 def check(out: Output, name: str | None, *, policy: Path | None) -> int:
     """Does ``name`` (default: the current branch) fit the template; 1 when it does not."""
-    from metawsm_hooks.branch import BranchMatch, parse_branch
+    from metawsm_hooks.branch import EXAMPLE_VALUES, BranchMatch, check_branch
+    from metawsm_hooks.commands.common import maybe_repository
+    from metawsm_hooks.stages.common import repo_name, run_stamp
 
     template = usable_policy(out, policy).git_pr.branch_template
     if name is None:
         name = current_branch("metawsm-hooks branch check NAME")
-    found = parse_branch(template, name, allow_blank=True)
+    repo = maybe_repository()
+    # The same suggestion as the hooks': the real repository name and the run id of HEAD.
+    found = check_branch(
+        template,
+        name,
+        repo=repo_name(repo) if repo is not None else EXAMPLE_VALUES["repo"],
+        run=(lambda: run_stamp(repo)) if repo is not None else lambda: EXAMPLE_VALUES["run"],
+        allow_blank=True,
+    )
     if out.json_mode:
         doc: dict[str, object] = {"branch": name, "matches": isinstance(found, BranchMatch)}
         if isinstance(found, BranchMatch):

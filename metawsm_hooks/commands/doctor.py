@@ -43,7 +43,7 @@ def doctor(out: Output, *, policy: Path | None, db: str | None) -> int:
         out.document({"checks": [c.to_json() for c in checks], "ok": all(c.ok for c in checks)})
     else:
         for check in checks:
-            out.check(check.name, "passed" if check.ok else "failed", check.detail)
-            if not check.ok and check.fix:
+            out.check(check.name, check.status, check.detail)
+            if (not check.ok or check.warning) and check.fix:
                 out.line(f"{'':<16} fix: {check.fix}")
     return EXIT_PASS if all(c.ok for c in checks) else EXIT_BLOCKED

@@ -37,4 +37,24 @@ def onboard(
     else:
         out.line(f"kept the existing {root / POLICY_RELPATH} (use --force to replace it)")
     install(out, hook_types=())
+    _say_branches(out, root / POLICY_RELPATH)
     return doctor(out, policy=policy, db=db)
+
+
+def _say_branches(out: Output, path: Path) -> None:
+    """Which branches the hooks hold to the template, as onboarding's last word on them."""
+    from metawsm_hooks.branch import DEFAULT_TEMPLATE
+    from metawsm_hooks.policy import load_policy_path
+    from metawsm_hooks.stages.common import base_branch_note
+
+    result = load_policy_path(path, missing_ok=True)
+    if result.policy is None:
+        return
+    policy = result.policy
+    template = policy.git_pr.branch_template.strip() or DEFAULT_TEMPLATE
+    base = policy.workspace.base_branch.strip()
+    exempt = ", ".join(policy.hooks.exempt_branches) or "none"
+    out.line(
+        f"branches: {base_branch_note(base)}; every other branch must fit '{template}'"
+        f" (hooks.exempt_branches adds more: {exempt}); check one with: metawsm-hooks branch check"
+    )

@@ -164,6 +164,14 @@ class Repository:
             self._commits[rev] = found
         return found
 
+    def commit_time(self, rev: str) -> int | None:
+        """The committer time of the commit ``rev`` names (seconds since the epoch), or None."""
+        if not rev or rev.startswith("-"):
+            return None
+        out = self._run.run("log", "-1", "--format=%ct", f"{rev}^{{commit}}", "--", ok=None)
+        text = out.decode("ascii", "replace").strip()
+        return int(text) if text.isdigit() else None
+
     def tree_id_of(self, rev: str) -> str:
         tree = refs.rev_parse(self._run, rev, "tree")
         if tree is None:

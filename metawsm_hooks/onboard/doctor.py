@@ -32,9 +32,20 @@ class DoctorCheck:
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False  # ok, but something is missing that enforcement does not need
+
+    @property
+    def status(self) -> str:
+        return "failed" if not self.ok else "warning" if self.warning else "passed"
 
     def to_json(self) -> dict[str, object]:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+        return {
+            "name": self.name,
+            "ok": self.ok,
+            "status": self.status,
+            "detail": self.detail,
+            "fix": self.fix,
+        }
 
 
 def check_git() -> DoctorCheck:
@@ -295,7 +306,9 @@ def _policy_check(policy: ResolvedPolicy) -> DoctorCheck:
 
 
 def check_operator_command(mode: str, command: str) -> DoctorCheck:
-    """With ``operator.llm.mode`` other than off, the command's first word must be on PATH."""
+    """With ``operator.llm.mode`` other than off, the command's first word should be on PATH.
+    Without it the hooks still enforce everything (failures just get no suggestion), so a
+    missing command is a warning, not a failure."""
     if mode == "off":
         return DoctorCheck("operator command", True, "operator.llm.mode is off")
     words = command.split()
@@ -304,10 +317,11 @@ def check_operator_command(mode: str, command: str) -> DoctorCheck:
     if found is None:
         return DoctorCheck(
             "operator command",
-            False,
+            True,
             f"operator.llm.command {program!r} is not on PATH (mode {mode}),"
-            " so failures get no operator suggestion",
+            " so failures get no operator suggestion; the hooks still enforce the policy",
             f"install {program or 'the operator command'} and put it on PATH,"
             " or set operator.llm.mode to off",
+            warning=True,
         )
     return DoctorCheck("operator command", True, f"{found} (mode {mode})")

@@ -22,6 +22,7 @@ from metawsm_hooks.stages.common import (
     policy_blocked,
     refuse_agent_skip,
     repo_name,
+    run_stamp,
     show_policy,
     show_verdict,
     skipped_checks,
@@ -98,6 +99,7 @@ def enforce_commit(
                 detached_note=detached_note(head.operation),
                 repo=repo_name(repo),
                 rename_hint="rename with: git branch -m {name}",
+                stamp=lambda: run_stamp(repo),
             )
         identify(verdict, store, blocking=False)
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from metawsm_hooks.branch import DEFAULT_TEMPLATE, BranchMatch, parse_branch
+from metawsm_hooks.branch import DEFAULT_TEMPLATE, BranchMatch, check_branch
 from metawsm_hooks.constants import CHECK_NAMES, RUN_ID_TIME
 from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS
 from metawsm_hooks.layout import describe_finding
@@ -179,6 +179,20 @@ def show_policy(out: Output, resolved: ResolvedPolicy) -> None:
         out.error(describe_finding(result, finding))
 
 
+def base_branch_note(branch: str) -> str:
+    """What the hooks and onboarding say about the policy's base branch."""
+    return f"'{branch}' (workspace.base_branch) is exempt from the branch template"
+
+
+def run_stamp(repo: Repository) -> str:
+    """A run id in metawsm's form, ``run-YYYYMMDD-HHMMSS`` in local time, taken from HEAD's
+    commit time (now before the first commit): a suggested branch name is the same in the
+    hooks and in ``branch check`` for the same HEAD."""
+
+    when = repo.commit_time("HEAD") if not repo.head().unborn else None
+    return "run-" + time.strftime(RUN_ID_TIME, time.localtime(when))
+
+
 def branch_gate(
     verdict: Verdict,
     policy: Policy,
@@ -187,20 +201,26 @@ def branch_gate(
     detached_note: str | None,
     repo: str,
     rename_hint: str,
+    stamp: Callable[[], str],
 ) -> None:
-    """The branch_template line: detached HEADs and exempt branches pass with a note.
+    """The branch_template line: detached HEADs, the policy's base branch
+    (``workspace.base_branch``) and exempt branches pass with a note.
 
-    ``rename_hint`` shows how to use a fitting name; ``{name}`` in it is replaced by one.
+    ``rename_hint`` shows how to use a fitting name; ``{name}`` in it is replaced by one, which
+    keeps the user's own parts where they fit, with the repository name ``repo`` and the run id
+    ``stamp()``.
     """
     if branch is None:
         verdict.add("branch", "skipped", detached_note or "no branch")
         return
     verdict.branch = branch
+    if branch == policy.workspace.base_branch.strip():
+        verdict.add("branch", "skipped", base_branch_note(branch))
+        return
     if any(fnmatch.fnmatchcase(branch, pattern) for pattern in policy.hooks.exempt_branches):
         verdict.add("branch", "skipped", f"'{branch}' is exempt (hooks.exempt_branches)")
         return
-    run = "run-" + time.strftime(RUN_ID_TIME, time.gmtime())
-    found = parse_branch(policy.git_pr.branch_template, branch, example={"repo": repo, "run": run})
+    found = check_branch(policy.git_pr.branch_template, branch, repo=repo, run=stamp)
     if isinstance(found, BranchMatch):
         verdict.match = found
         template = policy.git_pr.branch_template.strip() or DEFAULT_TEMPLATE

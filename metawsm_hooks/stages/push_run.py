@@ -35,6 +35,7 @@ from metawsm_hooks.stages.common import (
     pushed_policy_problems,
     refuse_agent_skip,
     repo_name,
+    run_stamp,
     show_policy,
     show_verdict,
     skipped_checks,
@@ -311,12 +312,26 @@ class PushRun:
         if apply_skip(verdict, self.skips, "branch"):
             return
         if override is not None:
-            branch_gate(verdict, policy, override, detached_note=None, **self._hint(ref))
+            branch_gate(
+                verdict,
+                policy,
+                override,
+                detached_note=None,
+                stamp=lambda: run_stamp(self.repo),
+                **self._hint(ref),
+            )
         elif ref.remote_ref.startswith(TAG_PREFIX):
             verdict.add("branch", "skipped", "tags are exempt from branch_template")
         elif ref.remote_ref.startswith(BRANCH_PREFIX):
             branch = ref.remote_ref[len(BRANCH_PREFIX) :]
-            branch_gate(verdict, policy, branch, detached_note=None, **self._hint(ref))
+            branch_gate(
+                verdict,
+                policy,
+                branch,
+                detached_note=None,
+                stamp=lambda: run_stamp(self.repo),
+                **self._hint(ref),
+            )
         else:
             verdict.add("branch", "skipped", f"'{ref.remote_ref}' is not a branch")
 
