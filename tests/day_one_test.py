@@ -148,3 +148,23 @@ def test_documented_pip_installs_work(tmp_path: Path) -> None:
         )
         assert proc.returncode == 0, output(proc)
         assert (into / "metawsm_hooks" / "main.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("framework", "expected"),
+    [
+        pytest.param(False, "'metawsm-hooks validate'", id="native"),
+        pytest.param(True, "'pre-commit run metawsm-policy --all-files'", id="pre-commit"),
+    ],
+)
+def test_invalid_policy_names_a_command_that_is_there(
+    fresh: Path, framework: bool, expected: str
+) -> None:
+    """Under the pre-commit framework metawsm-hooks is not on the user's PATH: the advice names
+    the framework's hook instead."""
+    write(fresh, ".metawsm/policy.json", '{"git_pr": {"required_checks": ["lint"]}}\n')
+    git(fresh, "add", "-A")
+    proc = cli(fresh, "run", "pre-commit", env={"PRE_COMMIT": "1"} if framework else {})
+    assert proc.returncode == 1, output(proc)
+    assert expected in output(proc)
+    assert ("metawsm-hooks validate" in output(proc)) is not framework

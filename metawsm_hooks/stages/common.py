@@ -445,6 +445,15 @@ def finish(
     return EXIT_PASS if passed else EXIT_BLOCKED
 
 
+def validate_command() -> str:
+    """How to validate the policy from where this hook runs: under the pre-commit framework
+    (which sets ``PRE_COMMIT=1``) ``metawsm-hooks`` lives in the framework's own environment,
+    not on the user's PATH."""
+    if os.environ.get("PRE_COMMIT") == "1":
+        return "'pre-commit run metawsm-policy --all-files' (the metawsm-policy hook)"
+    return "'metawsm-hooks validate'"
+
+
 def policy_blocked(out: Output, stage: str, resolved: ResolvedPolicy) -> int:
     """An invalid policy blocks every stage; the errors were already listed."""
     result = resolved.result
@@ -461,7 +470,7 @@ def policy_blocked(out: Output, stage: str, resolved: ResolvedPolicy) -> int:
         out.verdict(
             f"{stage} blocked: {result.source} is invalid ({len(result.errors)} problem"
             f"{'s' if len(result.errors) != 1 else ''});"
-            " fix it, then check with 'metawsm-hooks validate'",
+            f" fix it, then check with {validate_command()}",
             passed=False,
         )
     return EXIT_BLOCKED
