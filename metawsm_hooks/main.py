@@ -228,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _home_option(p)
     p.add_argument(
+        "--shared",
+        action="store_true",
+        help="install into a hooks folder outside the repository (a global core.hooksPath),"
+        " which every repository using it shares; those without a metawsm policy pass",
+    )
+    p.add_argument(
         "--agent",
         action="append",
         choices=AGENTS,
@@ -408,7 +414,7 @@ def _dispatch(ns: argparse.Namespace, out: Output) -> int:
             from metawsm_hooks.commands.agent import install_agents
 
             return install_agents(out, tuple(ns.agents))
-        return install(out, hook_types=tuple(ns.hook_types or ()), home=ns.home)
+        return install(out, hook_types=tuple(ns.hook_types or ()), home=ns.home, shared=ns.shared)
     if command == "uninstall":
         from metawsm_hooks.commands.install import uninstall
 

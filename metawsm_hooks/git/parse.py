@@ -200,3 +200,14 @@ def subcommand(argv: Sequence[str]) -> str:
         elif not word.startswith("-"):
             return word
     return ""
+
+
+def worktree_roots(out: bytes) -> list[Path]:
+    """``git worktree list --porcelain -z``: the root of each worktree, main first (a bare main
+    repository is left out)."""
+    roots = []
+    for record in out.split(b"\0\0"):
+        fields = record.split(b"\0")
+        if fields and fields[0].startswith(b"worktree ") and b"bare" not in fields:
+            roots.append(Path(os.fsdecode(fields[0][len(b"worktree ") :])))
+    return roots

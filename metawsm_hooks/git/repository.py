@@ -67,6 +67,10 @@ class Repository:
             self._main_root = (discovery.main_root(self._run, self._where),)
         return self._main_root[0]
 
+    def worktrees(self) -> list[Path]:
+        """The root of every worktree of this repository (``git worktree list``), main first."""
+        return parse.worktree_roots(self._run.run("worktree", "list", "--porcelain", "-z"))
+
     def hooks_dir(self) -> Path:
         """Where git runs hooks from (``core.hooksPath``, else ``<common_dir>/hooks``)."""
         return discovery.hooks_dir(self._run)

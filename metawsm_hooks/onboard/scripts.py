@@ -19,6 +19,7 @@ from metawsm_hooks.constants import (
     STORE_EXCLUDE,
 )
 from metawsm_hooks.errors import FatalError
+from metawsm_hooks.stages.options import SHARED_HOOKS_ENV
 
 MARKER = "# managed-by: metawsm-hooks"
 CHAINED_SUFFIX = ".metawsm-chained"
@@ -65,12 +66,16 @@ def _shell_quote(word: str) -> str:
     return shlex.quote(word)
 
 
-def hook_script(hook_type: str, *, command: Sequence[str] | None = None) -> str:
+def hook_script(
+    hook_type: str, *, command: Sequence[str] | None = None, shared: bool = False
+) -> str:
     """The text of the git hook that runs ``metawsm-hooks run <hook_type>``.
 
     Without ``command`` the script finds ``metawsm-hooks`` on PATH; this is the text of
     ``hooks/<hook_type>``. With ``command`` (the words that start the CLI, e.g. an absolute
     path) the script tries that first, because hooks often run without a virtualenv on PATH.
+    ``shared``: the script is for a hooks folder several repositories use (a global
+    ``core.hooksPath``); it tells the stage so, and a repository without a policy passes.
     """
     _check_hook_type(hook_type)
     fails_open = hook_type == "prepare-commit-msg"
@@ -116,6 +121,12 @@ def hook_script(hook_type: str, *, command: Sequence[str] | None = None) -> str:
     else:
         lines.append(f"    {run_chained} || exit $?")
     lines.append("fi")
+    if shared:
+        lines += [
+            "# A hooks folder shared by several repositories: those without a metawsm policy pass.",
+            f"{SHARED_HOOKS_ENV}=1",
+            f"export {SHARED_HOOKS_ENV}",
+        ]
     if command:
         words = [_shell_quote(word) for word in command]
         lines += [
@@ -218,6 +229,7 @@ def install(
     hook_types: Sequence[str] = DEFAULT_HOOK_TYPES,
     command: Sequence[str] | None = None,
     common_dir: Path | None = None,
+    shared: bool = False,
 ) -> list[str]:
     """Install the hook scripts into ``hooks_dir``; returns one message per change.
 
@@ -238,7 +250,8 @@ def install(
 
     messages: list[str] = []
     for hook_type in dict.fromkeys(hook_types):
-        messages.append(_install_one(hooks_dir, hook_type, hook_script(hook_type, command=command)))
+        text = hook_script(hook_type, command=command, shared=shared)
+        messages.append(_install_one(hooks_dir, hook_type, text))
     if common_dir is not None:
         note = exclude_store(common_dir)
         if note:

@@ -26,6 +26,7 @@ from metawsm_hooks.stages.common import (
     show_policy,
     show_verdict,
     skipped_checks,
+    unclaimed,
 )
 from metawsm_hooks.stages.options import StageOptions
 
@@ -60,6 +61,9 @@ def enforce_commit(
     from metawsm_hooks.checks import CheckContext, run_checks
 
     resolved = load_stage_policy(options, repo, source, where="staged")
+    if unclaimed(out, "pre-commit", resolved.result):
+        repo.close()
+        return EXIT_PASS
     show_policy(out, resolved)
     result = resolved.result
     actor = actor_of(repo)

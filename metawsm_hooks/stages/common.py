@@ -163,6 +163,20 @@ def tighten(authoritative: Policy, pushed: Policy) -> tuple[Policy, tuple[str, .
     return replace(authoritative, git_pr=git_pr), added
 
 
+def unclaimed(out: Output, stage: str, result: PolicyResult) -> bool:
+    """From a shared hooks folder (``install --shared``), a repository with no metawsm policy
+    anywhere is not metawsm's: say so in one line (nothing is written, not even the store)."""
+    from metawsm_hooks.stages.options import in_shared_hooks
+
+    if not (in_shared_hooks() and result.defaults_used):
+        return False
+    out.note(
+        f"{stage}: no metawsm policy for this repository and the hooks folder is shared"
+        " (core.hooksPath); nothing enforced"
+    )
+    return True
+
+
 def enforceable(result: PolicyResult) -> Policy | None:
     """The policy to enforce, or None when it is invalid (its errors block the stage)."""
     return result.policy if result.valid else None

@@ -45,6 +45,7 @@ def _message_context(options: StageOptions, out: Output) -> _MessageContext:
     from metawsm_hooks.branch import BranchMatch, parse_branch
     from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.stages.common import enforceable, load_stage_policy
+    from metawsm_hooks.stages.options import in_shared_hooks
 
     repo = Repository.discover(options.cwd)
     # One git reads the metawsm home setting and how git will clean up the message.
@@ -53,6 +54,10 @@ def _message_context(options: StageOptions, out: Output) -> _MessageContext:
     # nothing else of the index, so the staged changes are not computed.
     source = repo.index_source(index_file=index_file_of(options), eager=False)
     resolved = load_stage_policy(options, repo, source, where="staged")
+    if in_shared_hooks() and resolved.result.defaults_used:
+        # Shared hooks in a repository without a policy: not metawsm's, the message is kept
+        # (pre-commit said so).
+        return _MessageContext(None, "off", {}, repo)
     # pre-commit lists the policy's problems; a message stage only says which policy it read.
     out.note(f"policy: {resolved.described}")
     policy = enforceable(resolved.result)

@@ -7,6 +7,16 @@ from pathlib import Path
 
 from metawsm_hooks.records import Record, field
 
+# Set by hook scripts installed into a hooks folder outside the repository (a global
+# core.hooksPath, ``install --shared``): that folder serves every repository using it, so a
+# repository with no metawsm policy anywhere is not enforced.
+SHARED_HOOKS_ENV = "METAWSM_HOOKS_SHARED"
+
+
+def in_shared_hooks() -> bool:
+    """Is this stage run from a hooks folder shared by several repositories?"""
+    return os.environ.get(SHARED_HOOKS_ENV) == "1"
+
 
 class StageOptions(Record):
     """What the command line and environment say about one stage run."""

@@ -143,10 +143,35 @@ def pre_push(options: StageOptions, out: Output, args: Sequence[str]) -> int:
                 " everything is up to date; lefthook passes them only with 'use_stdin: true')"
             )
             return 0
+    if _unclaimed_push(options, out, repo, refs):
+        return 0
     destination = resolve_destination(repo, out, name, url)
     return _enforce_all(
         "pre-push", options, out, repo, refs, destination, server=False, passed_text=passed_text
     )
+
+
+def _unclaimed_push(
+    options: StageOptions, out: Output, repo: Repository, refs: Sequence[PushedRef]
+) -> bool:
+    """From a shared hooks folder, a push of commits none of which has a policy (and no policy
+    named or in the work tree) is not metawsm's."""
+    from metawsm_hooks.stages.options import in_shared_hooks
+
+    if not in_shared_hooks():
+        return False
+    from metawsm_hooks.policy import POLICY_RELPATH, defaults_result
+    from metawsm_hooks.stages.common import explicit_policy_path, unclaimed
+
+    if explicit_policy_path(options) is not None:
+        return False
+    if repo.workdir is not None and (repo.workdir / POLICY_RELPATH).exists():
+        return False
+    pushed = [ref.new for ref in refs if ref.new is not None and repo.resolve(ref.new)]
+    if any(repo.commit_source(new).read(POLICY_RELPATH) is not None for new in pushed):
+        return False
+    repo.close()
+    return unclaimed(out, "pre-push", defaults_result())
 
 
 def pre_receive(options: StageOptions, out: Output, args: Sequence[str]) -> int:

@@ -1,0 +1,100 @@
+"""Installing where git really looks for hooks, through real git: a global core.hooksPath is not
+taken over silently, a relative one is said to miss linked worktrees, and the tool's own files
+(the store and its side files, scripts written into a hooks folder in the work tree) never
+dirty the tree or enter git, however the tool was installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from testing.util import cli, commit_all, git, output, write, write_policy
+
+BRANCH = "abc-1/repo/run-1"
+
+
+def new_repo(root: Path, name: str) -> Path:
+    repo = root / name
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    return repo
+
+
+@pytest.fixture
+def global_hooks(tmp_path: Path, isolated_git: Path, on_path: None) -> Path:
+    folder = isolated_git / ".githooks"
+    git(tmp_path, "config", "--global", "core.hooksPath", str(folder))
+    return folder
+
+
+def test_global_hooks_path_is_not_taken_over(tmp_path: Path, global_hooks: Path) -> None:
+    repo = new_repo(tmp_path, "repo")
+    proc = cli(repo, "install")
+    text = output(proc)
+    assert proc.returncode == 2, text
+    assert len(text.strip().splitlines()) == 1
+    assert "outside this repository" in text and "--shared" in text
+    assert not global_hooks.exists()
+
+
+def test_shared_install_leaves_repositories_without_policy_alone(
+    tmp_path: Path, global_hooks: Path
+) -> None:
+    governed = new_repo(tmp_path, "governed")
+    write_policy(governed, {"required_checks": ["forbidden_files"]})
+    commit_all(governed, "policy")
+    proc = cli(governed, "install", "--shared")
+    assert proc.returncode == 0, output(proc)
+    assert (global_hooks / "pre-commit").is_file()
+
+    other = new_repo(tmp_path, "other")
+    write(other, "README.md", "hello\n")
+    git(other, "add", "-A")
+    proc = git(other, "commit", "-m", "first on main in an unrelated repository", check=False)
+    text = output(proc)
+    assert proc.returncode == 0, text
+    assert (
+        "no metawsm policy" in text
+        and len([line for line in text.splitlines() if "metawsm" in line]) == 1
+    )
+    assert git(other, "log", "--format=%s").stdout.decode().strip() == (
+        "first on main in an unrelated repository"
+    )  # the message is not prefixed either
+    assert not (other / ".metawsm").exists()
+    assert git(other, "status", "--porcelain").stdout == b""
+    remote = tmp_path / "other.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(other, "checkout", "-q", "-b", "Whatever_Name")
+    proc = git(other, "push", str(remote), "Whatever_Name", check=False)
+    assert proc.returncode == 0, output(proc)
+    assert not (other / ".metawsm").exists()
+
+    # The governed repository is still enforced through the shared folder.
+    git(governed, "checkout", "-q", "-b", "wip")
+    write(governed, "id_rsa", "key\n")
+    git(governed, "add", "-A")
+    proc = git(governed, "commit", "-q", "-m", "x", check=False)
+    assert proc.returncode == 1, output(proc)
+
+
+def test_relative_hooks_path_and_linked_worktrees(tmp_path: Path, on_path: None) -> None:
+    repo = new_repo(tmp_path, "repo")
+    write_policy(repo, {"required_checks": ["forbidden_files"]})
+    commit_all(repo, "policy")
+    git(repo, "worktree", "add", "-q", str(tmp_path / "existing"), "-b", "abc-2/repo/run-2")
+    git(repo, "config", "core.hooksPath", ".githooks")
+    proc = cli(repo, "install")
+    text = output(proc)
+    assert proc.returncode == 0, text
+    assert "is relative" in text and str(tmp_path / "existing") in text
+    fix = f"git config core.hooksPath {repo / '.githooks'}"
+    assert fix in text
+    # As the message says: with the absolute path, a worktree added later is enforced too.
+    git(repo, "config", "core.hooksPath", str(repo / ".githooks"))
+    git(repo, "worktree", "add", "-q", str(tmp_path / "later"), "-b", "wip")
+    write(tmp_path / "later", "id_rsa", "key\n")
+    git(tmp_path / "later", "add", "-A")
+    proc = git(tmp_path / "later", "commit", "-q", "-m", "x", check=False)
+    assert proc.returncode == 1, output(proc)
+    assert "id_rsa" in output(proc)
