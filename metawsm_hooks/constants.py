@@ -45,6 +45,10 @@ HOME_CONFIG_KEY: Final = "metawsm.home"
 POLICY_ENV: Final = "METAWSM_POLICY"
 DB_ENV: Final = "METAWSM_DB"
 HOME_ENV: Final = "METAWSM_HOME"
+# Set by hook scripts installed into a hooks folder outside the repository (a global
+# core.hooksPath, ``install --shared``): that folder serves every repository using it, so a
+# repository with no metawsm policy anywhere is not enforced.
+SHARED_HOOKS_ENV: Final = "METAWSM_HOOKS_SHARED"
 
 # Go's time.RFC3339 of a UTC time to the second, as metawsm writes it: 2026-02-08T11:22:26Z.
 RFC3339_UTC: Final = "%Y-%m-%dT%H:%M:%SZ"

@@ -15,11 +15,11 @@ from typing import Literal
 from metawsm_hooks.constants import (
     DEFAULT_HOOK_TYPES,
     HOOK_TYPES,
+    SHARED_HOOKS_ENV,
     STDIN_HOOK_TYPES,
     STORE_EXCLUDE,
 )
 from metawsm_hooks.errors import FatalError
-from metawsm_hooks.stages.options import SHARED_HOOKS_ENV
 
 MARKER = "# managed-by: metawsm-hooks"
 CHAINED_SUFFIX = ".metawsm-chained"

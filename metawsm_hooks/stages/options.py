@@ -5,12 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from metawsm_hooks.constants import SHARED_HOOKS_ENV
 from metawsm_hooks.records import Record, field
-
-# Set by hook scripts installed into a hooks folder outside the repository (a global
-# core.hooksPath, ``install --shared``): that folder serves every repository using it, so a
-# repository with no metawsm policy anywhere is not enforced.
-SHARED_HOOKS_ENV = "METAWSM_HOOKS_SHARED"
 
 
 def in_shared_hooks() -> bool:

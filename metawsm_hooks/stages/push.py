@@ -160,7 +160,8 @@ def _unclaimed_push(
 
     if not in_shared_hooks():
         return False
-    from metawsm_hooks.policy import POLICY_RELPATH, defaults_result
+    from metawsm_hooks.constants import POLICY_RELPATH
+    from metawsm_hooks.policy import defaults_result
     from metawsm_hooks.stages.common import explicit_policy_path, unclaimed
 
     if explicit_policy_path(options) is not None:
