@@ -34,6 +34,12 @@ STORE_LOCK_SUFFIX: Final = ".lock"
 STORE_SIDE_SUFFIXES: Final = ("-wal", "-shm", "-journal", STORE_LOCK_SUFFIX)
 # The store and its side files as one git exclude pattern.
 STORE_EXCLUDE: Final = STORE_RELPATH + "*"
+# The ignore file the store writes into its folder (metawsm's .metawsm/) when it creates it, so
+# that its files stay out of git however the tool was installed; it ignores itself too.
+STORE_IGNORE_FILE: Final = ".gitignore"
+STORE_IGNORE_MARK: Final = "# metawsm-hooks: the store and its side files stay out of git"
+# The first lines of every hook script the tool writes.
+HOOK_SCRIPT_MARKER: Final = "# managed-by: metawsm-hooks"
 
 # metawsm's own tables (internal/store/sqlite.go). run_pull_requests is created by the hooks
 # too, so only all four together say that metawsm uses a store.

@@ -19,6 +19,8 @@ from metawsm_hooks.constants import (
     METAWSM_TABLES,
     PR_STATES,
     RFC3339_UTC,
+    STORE_IGNORE_FILE,
+    STORE_IGNORE_MARK,
     STORE_LOCK_SUFFIX,
     STORE_RELPATH,
     STORE_SIDE_SUFFIXES,
@@ -201,6 +203,41 @@ def store_path(
 def store_files(path: Path) -> tuple[Path, ...]:
     """The database and every file kept beside it (WAL, shared memory, journal, creation lock)."""
     return (path, *(path.with_name(path.name + suffix) for suffix in STORE_SIDE_SUFFIXES))
+
+
+def ignore_lines(path: Path) -> bytes:
+    """The ignore file that keeps the store ``path`` and its side files out of git, itself
+    included (git reads an ignore file that ignores itself)."""
+    names = [STORE_IGNORE_FILE, *(p.name for p in store_files(path))]
+    return (STORE_IGNORE_MARK + "\n" + "".join(f"/{name}\n" for name in names)).encode()
+
+
+def keep_out_of_git(path: Path) -> None:
+    """Write ``<store folder>/.gitignore`` for the store at ``path`` when the folder is
+    metawsm's ``.metawsm`` and has no ignore file of the user's: the store never dirties the
+    work tree nor enters git, whether or not ``install`` wrote an exclude line (the pre-commit
+    framework, copied scripts and ``ci`` alone never run it). An ignore file of the user's is
+    left alone."""
+    folder = path.parent
+    if folder.name != Path(STORE_RELPATH).parent.name:
+        return
+    ignore = folder / STORE_IGNORE_FILE
+    wanted = ignore_lines(path)
+    try:
+        with open(ignore, "rb") as handle:
+            current = handle.read()
+    except FileNotFoundError:
+        current = None
+    except OSError:
+        return  # unreadable: not ours to replace
+    if current == wanted or (
+        current is not None and not current.startswith(STORE_IGNORE_MARK.encode())
+    ):
+        return
+    with contextlib.suppress(OSError):  # a read-only folder: the store reports that itself
+        tmp = folder / f".{STORE_IGNORE_FILE}.{os.getpid()}.tmp"
+        tmp.write_bytes(wanted)
+        os.replace(tmp, ignore)
 
 
 def rfc3339(epoch: float) -> str:
@@ -443,6 +480,7 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _fatal(path, "create", exc, busy_timeout) from exc
+        keep_out_of_git(path)
         # SQLite would open a read-only file read-only and fail only at the first write.
         try:
             target = path if path.exists() else path.parent

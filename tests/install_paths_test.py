@@ -98,3 +98,86 @@ def test_relative_hooks_path_and_linked_worktrees(tmp_path: Path, on_path: None)
     proc = git(tmp_path / "later", "commit", "-q", "-m", "x", check=False)
     assert proc.returncode == 1, output(proc)
     assert "id_rsa" in output(proc)
+
+
+PROJECT_HOOKS = Path(__file__).resolve().parents[1] / "hooks"
+
+
+def clean_repo(root: Path) -> tuple[Path, Path]:
+    """A repository whose policy requires clean_tree, with a remote; nothing installed."""
+    repo = new_repo(root, "repo")
+    write_policy(
+        repo,
+        {"required_checks": ["clean_tree", "forbidden_files"]},
+        hooks={"exempt_branches": ["main"]},
+    )
+    write(repo, ".metawsm/notes.md", "tracked beside the policy\n")
+    commit_all(repo, "policy")
+    remote = root / "remote.git"
+    git(root, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "checkout", "-q", "-b", BRANCH)
+    return repo, remote
+
+
+def assert_untouched(repo: Path) -> None:
+    assert git(repo, "status", "--porcelain", "-uall").stdout == b""
+    git(repo, "add", "-A")
+    assert git(repo, "diff", "--cached", "--name-only").stdout == b""
+
+
+def test_copied_hook_scripts_keep_the_store_out_of_git(tmp_path: Path, on_path: None) -> None:
+    """Scripts copied from hooks/ (no install, so no exclude line): the store still stays out."""
+    repo, _ = clean_repo(tmp_path)
+    for name in ("pre-commit", "pre-push"):
+        target = repo / ".git" / "hooks" / name
+        target.write_bytes((PROJECT_HOOKS / name).read_bytes())
+        target.chmod(0o755)
+    write(repo, "src/app.py", "print(1)\n")
+    git(repo, "add", "-A")
+    proc = git(repo, "commit", "-q", "-m", "ABC-1: app", check=False)
+    assert proc.returncode == 0, output(proc)
+    assert (repo / ".metawsm" / "metawsm.db").exists()
+    assert_untouched(repo)
+    for attempt in range(2):  # the second push finds the store's lock file and WAL beside it
+        write(repo, f"src/more{attempt}.py", "print(2)\n")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "ABC-1: more")
+        proc = git(repo, "push", "-q", "origin", BRANCH, check=False)
+        assert proc.returncode == 0, output(proc)
+    assert_untouched(repo)
+
+
+def test_ci_alone_twice_in_one_checkout(tmp_path: Path, on_path: None) -> None:
+    repo, _ = clean_repo(tmp_path)
+    write(repo, "src/app.py", "print(1)\n")
+    commit_all(repo, "ABC-1: app")
+    for _ in range(2):
+        proc = cli(repo, "ci", "--base", "main", "--head", "HEAD")
+        assert proc.returncode == 0, output(proc)
+    assert_untouched(repo)
+
+
+def test_hook_scripts_in_a_work_tree_hooks_folder_stay_out(tmp_path: Path, on_path: None) -> None:
+    repo, _ = clean_repo(tmp_path)
+    git(repo, "config", "core.hooksPath", ".githooks")
+    assert cli(repo, "install").returncode == 0
+    assert (repo / ".githooks" / "pre-push").is_file()
+    assert_untouched(repo)
+    write(repo, "src/app.py", "print(1)\n")
+    git(repo, "add", "-A")
+    proc = git(repo, "commit", "-q", "-m", "ABC-1: app", check=False)
+    assert proc.returncode == 0, output(proc)
+    proc = git(repo, "push", "-q", "origin", BRANCH, check=False)
+    assert proc.returncode == 0, output(proc)
+    assert_untouched(repo)
+
+
+def test_an_ignore_file_of_the_users_is_left_alone(tmp_path: Path, on_path: None) -> None:
+    repo, _ = clean_repo(tmp_path)
+    mine = "# mine\n/metawsm.db*\n"
+    write(repo, ".metawsm/.gitignore", mine)
+    commit_all(repo, "ABC-1: my ignore file")
+    proc = cli(repo, "ci", "--base", "main", "--head", "HEAD")
+    assert proc.returncode == 0, output(proc)
+    assert (repo / ".metawsm" / ".gitignore").read_text() == mine

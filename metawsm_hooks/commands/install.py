@@ -53,6 +53,7 @@ def install(
         command=default_command(),
         common_dir=repo.common_dir,
         shared=outside,
+        work_tree=repo.workdir,
     ):
         out.line(message)
     if outside:
