@@ -155,16 +155,17 @@ def _unclaimed_push(
     options: StageOptions, out: Output, repo: Repository, refs: Sequence[PushedRef]
 ) -> bool:
     """From a shared hooks folder, a push of commits none of which has a policy (and no policy
-    named or in the work tree) is not metawsm's."""
+    named, no metawsm home configured, none in the work tree) is not metawsm's."""
     from metawsm_hooks.stages.options import in_shared_hooks
 
     if not in_shared_hooks():
         return False
     from metawsm_hooks.constants import POLICY_RELPATH
+    from metawsm_hooks.layout import configured_home
     from metawsm_hooks.policy import defaults_result
     from metawsm_hooks.stages.common import explicit_policy_path, unclaimed
 
-    if explicit_policy_path(options) is not None:
+    if explicit_policy_path(options) is not None or configured_home(repo) is not None:
         return False
     if repo.workdir is not None and (repo.workdir / POLICY_RELPATH).exists():
         return False
