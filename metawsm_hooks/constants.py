@@ -10,11 +10,19 @@ if TYPE_CHECKING:  # typing costs a measurable share of a hook's start-up; annot
     from typing import Final
 
 # The git hooks this tool runs as (``metawsm-hooks run STAGE``, ``install --hook-type``).
-HOOK_TYPES: Final = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-push", "pre-receive")
-# What ``install`` sets up in a repository with a working tree.
-DEFAULT_HOOK_TYPES: Final = ("pre-commit", "commit-msg", "pre-push")
+HOOK_TYPES: Final = (
+    "pre-commit",
+    "prepare-commit-msg",
+    "commit-msg",
+    "pre-push",
+    "pre-receive",
+    "reference-transaction",
+)
+# What ``install`` sets up in a repository with a working tree. reference-transaction sees git
+# move remote-tracking branches after a push: the ledger then records what was delivered.
+DEFAULT_HOOK_TYPES: Final = ("pre-commit", "commit-msg", "pre-push", "reference-transaction")
 # git feeds these hooks a list of refs on stdin.
-STDIN_HOOK_TYPES: Final = frozenset({"pre-push", "pre-receive"})
+STDIN_HOOK_TYPES: Final = frozenset({"pre-push", "pre-receive", "reference-transaction"})
 
 # Coding agents whose project settings ``install --agent`` merges the PreToolUse guard into.
 AGENTS: Final = ("claude", "codex")

@@ -26,7 +26,7 @@ from metawsm_hooks.constants import (
     STORE_SIDE_SUFFIXES,
 )
 from metawsm_hooks.errors import EXIT_BLOCKED, FatalError
-from metawsm_hooks.records import Record
+from metawsm_hooks.records import Record, asdict
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -144,6 +144,20 @@ class PullRequestPush(Record):
     actor: str
     validation_json: str
     workspace_name: str = ""
+
+
+class PendingPush(Record):
+    """A push every hook check passed, not yet seen delivered: ``push`` is the row to write once
+    it is. ``tracking`` names the remote whose remote-tracking branch git moves on delivery (a
+    push to a named remote; empty for a push by URL, checked with ``git ls-remote``);
+    ``pusher_pid`` is the ``git push`` that carried it, so a later run knows it is over."""
+
+    push: PullRequestPush
+    remote_url: str
+    remote_ref: str
+    tracking: tuple[str, ...]
+    pusher_pid: int
+    created_at: str = ""
 
 
 class FailureStreak(Record):
@@ -386,7 +400,31 @@ def _migrate_2(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE hook_runs ADD COLUMN agent TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2)
+def _migrate_3(db: sqlite3.Connection) -> None:
+    # Pushes the hooks passed and git has not yet been seen to deliver (the ledger moves only for
+    # delivered commits).
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS hook_pending_pushes (
+  run_id TEXT NOT NULL,
+  ticket TEXT NOT NULL,
+  repo TEXT NOT NULL,
+  push_json TEXT NOT NULL,
+  remote_url TEXT NOT NULL DEFAULT '',
+  remote_ref TEXT NOT NULL,
+  tracking_json TEXT NOT NULL DEFAULT '[]',
+  commit_sha TEXT NOT NULL,
+  pusher_pid INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (run_id, ticket, repo)
+)"""
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migrate_1,
+    _migrate_2,
+    _migrate_3,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -624,6 +662,86 @@ class Store:
                     stamp,
                 ),
             )
+
+    def record_pending_push(self, pending: PendingPush, *, now: float | None = None) -> None:
+        """Remember a push every hook check passed until git is seen to deliver it (one per row
+        key: a newer push of the same run, ticket and repo replaces an older one)."""
+        import json
+
+        stamp = rfc3339(_clock() if now is None else now)
+        push = pending.push
+        values = {name: _text(str(value)) for name, value in asdict(push).items() if name != "key"}
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO hook_pending_pushes (run_id, ticket, repo, push_json,"
+                " remote_url, remote_ref, tracking_json, commit_sha, pusher_pid, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    _text(push.key.run_id),
+                    _text(push.key.ticket),
+                    _text(push.key.repo),
+                    json.dumps(values, sort_keys=True),
+                    _text(pending.remote_url),
+                    _text(pending.remote_ref),
+                    _json_list(pending.tracking),
+                    _text(push.commit_sha),
+                    int(pending.pusher_pid),
+                    stamp,
+                ),
+            )
+
+    def pending_pushes(self) -> list[PendingPush]:
+        """Every push not yet seen delivered, oldest first."""
+        import json
+
+        rows = self._read(
+            "SELECT run_id, ticket, repo, push_json, remote_url, remote_ref, tracking_json,"
+            " pusher_pid, created_at FROM hook_pending_pushes ORDER BY created_at"
+        )
+        found = []
+        for run_id, ticket, repo, push_json, url, ref, tracking, pid, created in rows:
+            values = json.loads(str(push_json))
+            key = PRKey(run_id=str(run_id), ticket=str(ticket), repo=str(repo))
+            found.append(
+                PendingPush(
+                    push=PullRequestPush(key=key, **values),
+                    remote_url=str(url),
+                    remote_ref=str(ref),
+                    tracking=tuple(json.loads(str(tracking))),
+                    pusher_pid=_int(pid),
+                    created_at=str(created),
+                )
+            )
+        return found
+
+    def settle_push(self, pending: PendingPush, *, delivered: bool, error_text: str = "") -> bool:
+        """Close a pending push: delivered, its row moves to the pushed commit; not delivered,
+        the row records ``error_text`` and keeps its commit. False when another run settled it
+        first (or a newer push replaced it)."""
+        key = pending.push.key
+        with self._write() as db:
+            cursor = db.execute(
+                "DELETE FROM hook_pending_pushes WHERE run_id = ? AND ticket = ? AND repo = ?"
+                " AND commit_sha = ? AND created_at = ?",
+                (key.run_id, key.ticket, key.repo, pending.push.commit_sha, pending.created_at),
+            )
+            if cursor.rowcount == 0:
+                return False
+        push = pending.push
+        if delivered:
+            self.upsert_pull_request(push)
+        else:
+            self.record_push_failure(
+                key,
+                error_text=error_text,
+                head_branch=push.head_branch,
+                base_branch=push.base_branch,
+                remote_name=push.remote_name,
+                credential_mode=push.credential_mode,
+                actor=push.actor,
+                validation_json=push.validation_json,
+            )
+        return True
 
     def record_push_failure(
         self,

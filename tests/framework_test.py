@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.util import commit_all, git, output, write, write_policy
+from testing.util import cli, commit_all, git, output, write, write_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
@@ -116,6 +116,9 @@ def test_installed_framework_enforces_commit_and_push(
     git(repo, "remote", "add", "origin", str(remote))
     proc = git(repo, "push", "origin", "abc-1/repo/run-1", check=False)
     assert proc.returncode == 0, output(proc)
+    # The framework runs no reference-transaction hook: the delivered push reaches the ledger
+    # at the next push or status.
+    assert cli(repo, "status").returncode == 0
     with sqlite3.connect(repo / ".metawsm" / "metawsm.db") as db:
         [(ticket, run_id, sha)] = db.execute(
             "SELECT ticket, run_id, commit_sha FROM run_pull_requests"

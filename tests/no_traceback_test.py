@@ -51,6 +51,11 @@ COMMANDS: list[tuple[str, tuple[Arg, ...], bytes | None]] = [
         f"refs/heads/abc-1/repo/run-1 {MISSING} refs/heads/abc-1/repo/run-1 {ZERO}\n".encode(),
     ),
     ("run-pre-receive", ("run", "pre-receive"), f"{ZERO} {MISSING} refs/heads/a/b/c\n".encode()),
+    (
+        "run-reference-transaction",
+        ("run", "reference-transaction", "committed"),
+        f"{ZERO} {MISSING} refs/remotes/origin/a/b/c\n".encode(),
+    ),
     ("ci", ("ci", "--base", "HEAD~1", "--head", "HEAD"), None),
     ("init", ("init",), None),
     ("install", ("install",), None),
@@ -123,6 +128,11 @@ BAD_ARGUMENTS: list[tuple[str, tuple[Arg, ...], bytes | None]] = [
         f"HEAD {MISSING} refs/heads/a/b/c {ZERO}\n".encode(),
     ),
     ("pre-receive-garbage-stdin", ("run", "pre-receive"), b"garbage\n"),
+    (
+        "reference-transaction-binary-stdin",
+        ("run", "reference-transaction", "committed"),
+        bytes(range(256)) * 8 + b" refs/remotes/x\n",
+    ),
     ("pre-receive-binary-stdin", ("run", "pre-receive"), bytes(range(256)) * 8),
     ("ci-alone", ("ci",), None),
     ("ci-unknown-base", ("ci", "--base", "nope", "--head", "HEAD"), None),

@@ -183,3 +183,75 @@ def test_pre_push_with_no_refs_says_so(legacy: tuple[Path, Path]) -> None:
 )
 def test_count_push_refspecs(argv: list[str], expected: str | None) -> None:
     assert count_push_refspecs(argv) == expected
+
+
+def reject_pushes(remote: Path) -> None:
+    """A server hook that refuses every push after our pre-push passed it."""
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'server says no' >&2\nexit 1\n")
+    hook.chmod(0o755)
+
+
+def test_push_git_refuses_after_pre_push_moves_no_commit_sha(legacy: tuple[Path, Path]) -> None:
+    """pre-push passed, then the remote refused: the row records that and keeps its commit."""
+    repo, remote = legacy
+    assert git(repo, "push", "-q", "origin", BRANCH, check=False).returncode == 0
+    delivered = head(repo)
+    assert rows(repo)[BRANCH]["commit_sha"] == delivered
+    write(repo, "src/more.py", "print(2)\n")
+    refused = commit_all(repo, "ABC-1: more")
+    reject_pushes(remote)
+    proc = git(repo, "push", "origin", BRANCH, check=False)
+    assert proc.returncode != 0 and "server says no" in output(proc)
+    assert rows(repo)[BRANCH]["commit_sha"] == delivered
+    proc = cli(repo, "status")  # settles what git did not deliver
+    assert proc.returncode == 0, output(proc)
+    row = rows(repo)[BRANCH]
+    assert row["commit_sha"] == delivered
+    assert f"git did not deliver {refused[:12]}" in str(row["error_text"])
+
+
+def test_push_by_url_is_recorded_once_delivered(legacy: tuple[Path, Path]) -> None:
+    """A push by URL moves no remote-tracking branch: the next status (or push) asks the
+    remote, and the row moves to the delivered commit then."""
+    repo, remote = legacy
+    proc = git(repo, "push", str(remote), BRANCH, check=False)
+    assert proc.returncode == 0, output(proc)
+    assert rows(repo).get(BRANCH, {}).get("commit_sha", "") == ""
+    assert cli(repo, "status").returncode == 0
+    assert rows(repo)[BRANCH]["commit_sha"] == head(repo)
+    assert rows(repo)[BRANCH]["error_text"] == ""
+
+
+def test_push_by_url_refused_is_recorded_as_failed(legacy: tuple[Path, Path]) -> None:
+    repo, remote = legacy
+    reject_pushes(remote)
+    proc = git(repo, "push", str(remote), BRANCH, check=False)
+    assert proc.returncode != 0
+    write(repo, "src/next.py", "print(3)\n")
+    commit_all(repo, "ABC-1: next")
+    (remote / "hooks" / "pre-receive").unlink()
+    proc = git(repo, "push", str(remote), BRANCH, check=False)  # settles the earlier push first
+    assert proc.returncode == 0, output(proc)
+    assert "did not deliver" in output(proc)
+    assert cli(repo, "status").returncode == 0
+    assert rows(repo)[BRANCH]["commit_sha"] == head(repo)
+
+
+def test_ref_updates_never_create_a_store(tmp_path: Path, on_path: None) -> None:
+    """The reference-transaction hook runs on every ref update; without pushes to settle it
+    starts nothing and writes nothing."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    assert cli(repo, "install").returncode == 0
+    assert (repo / ".git" / "hooks" / "reference-transaction").is_file()
+    write(repo, "a.txt")
+    git(repo, "add", "a.txt")
+    git(repo, "commit", "-q", "--no-verify", "-m", "a")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "fetch", "-q", "origin")
+    git(repo, "branch", "-q", "other")
+    assert not (repo / ".metawsm").exists()

@@ -33,4 +33,8 @@ def run(
         if stage == "pre-push":
             return push.pre_push(options, out, hook_args)
         return push.pre_receive(options, out, hook_args)
+    if stage == "reference-transaction":
+        from metawsm_hooks.stages.ledger import reference_transaction
+
+        return reference_transaction(options, out, hook_args)
     raise FatalError(f"unknown stage '{stage}'", exit_code=EXIT_USAGE)

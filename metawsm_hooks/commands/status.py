@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from metawsm_hooks.commands.common import maybe_repository, open_store
 from metawsm_hooks.errors import EXIT_PASS
 from metawsm_hooks.output import Output
+
+if TYPE_CHECKING:
+    from metawsm_hooks.store import Store
 
 
 def status(out: Output, *, ticket: str | None, limit: int, db: str | None) -> int:
@@ -17,6 +22,7 @@ def status(out: Output, *, ticket: str | None, limit: int, db: str | None) -> in
 
     store = open_store(db)
     with store:
+        settled = _settle(store)
         # The ticket as the user types it (METAWSM-009, metawsm-009, the branch's token).
         tickets = ticket_spellings(store, ticket) if ticket is not None else None
         prs = store.pull_requests(tickets=tickets)
@@ -41,6 +47,8 @@ def status(out: Output, *, ticket: str | None, limit: int, db: str | None) -> in
             }
         )
         return EXIT_PASS
+    for line in settled:
+        out.note(line)
     out.line(f"store: {store.path}")
     if has_tables:
         out.line("metawsm tables: present; records use metawsm's run, ticket and workspace")
@@ -85,3 +93,18 @@ def status(out: Output, *, ticket: str | None, limit: int, db: str | None) -> in
             out.line(f"  {found.worktree}: {found.reason}")
             out.line(f"    fix: {found.fix}")
     return EXIT_PASS
+
+
+def _settle(store: Store) -> list[str]:
+    """Settle the pushes git has delivered (or not) since pre-push passed them; see
+    ``stages.ledger``. Outside a repository there is nothing to ask."""
+    from metawsm_hooks.commands.common import maybe_repository
+    from metawsm_hooks.stages.ledger import settle
+
+    repo = maybe_repository()
+    if repo is None:
+        return []
+    try:
+        return settle(repo, store, ask_remote=True)
+    finally:
+        repo.close()

@@ -168,6 +168,15 @@ class Repository:
             self._commits[rev] = found
         return found
 
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Is the commit ``ancestor`` reachable from ``descendant`` (``git merge-base
+        --is-ancestor``)? False when either is unknown here."""
+        if ancestor.startswith("-") or descendant.startswith("-"):
+            return False
+        proc = self._run.spawn("merge-base", "--is-ancestor", ancestor, descendant)
+        collect(proc, ok=(0, 1, 128))
+        return proc.returncode == 0
+
     def commit_time(self, rev: str) -> int | None:
         """The committer time of the commit ``rev`` names (seconds since the epoch), or None."""
         if not rev or rev.startswith("-"):
@@ -392,16 +401,18 @@ class Repository:
         pattern = r"^remote\..*\.(push)?url$"
         return parse.remote_urls(self._run.run("config", "-z", "--get-regexp", pattern, ok=(0, 1)))
 
-    def remote_branch_heads(self, url: str, *, timeout: float = 30.0) -> list[str] | None:
-        """The commit ids of the branches the repository at ``url`` has (``git ls-remote
-        --heads``, never prompting for credentials), or None when it cannot be read within
-        ``timeout`` seconds."""
+    def remote_branch_heads(
+        self, url: str, *, refs: Sequence[str] = (), timeout: float = 30.0
+    ) -> list[str] | None:
+        """The commit ids of the branches (those named ``refs``, else all) the repository at
+        ``url`` has (``git ls-remote --heads``, never prompting for credentials), or None when
+        it cannot be read within ``timeout`` seconds."""
         if not url or url.startswith("-"):
             return None
         env = {**self._run.env, "GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
         try:
             proc = subprocess.run(
-                ["git", "ls-remote", "--heads", "--", url],
+                ["git", "ls-remote", "--heads", "--", url, *refs],
                 cwd=self._run.hook_cwd(),
                 env=env,
                 stdin=subprocess.DEVNULL,

@@ -88,7 +88,20 @@ def check_hooks(
         hook = hooks_dir / hook_type
         name = f"hook {hook_type}"
         status = hook_status(hooks_dir, hook_type)
-        if status == "missing":
+        if status == "missing" and hook_type == "reference-transaction":
+            # Enforcement does not need it: without it, the ledger records a delivered push at
+            # the next push or status instead of at once.
+            checks.append(
+                DoctorCheck(
+                    name,
+                    True,
+                    f"{hook} is missing, so delivered pushes reach the ledger only at the next"
+                    " push or 'metawsm-hooks status'",
+                    "run: metawsm-hooks install",
+                    warning=True,
+                )
+            )
+        elif status == "missing":
             checks.append(
                 DoctorCheck(name, False, f"{hook} is missing", "run: metawsm-hooks install")
             )

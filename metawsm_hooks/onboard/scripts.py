@@ -48,7 +48,11 @@ _MISSING_COMMAND = {
         "metawsm-hooks: command not found on this server, so pushes are refused; install it "
         f"for the user git runs as ({_INSTALL_IT}) or remove this pre-receive hook"
     ),
+    # Runs on every ref update: without the command it stays silent (it never blocks).
+    "reference-transaction": "",
 }
+# The hooks that never block: a missing command lets git go on.
+_FAILS_OPEN = frozenset({"prepare-commit-msg", "reference-transaction"})
 
 
 HookStatus = Literal["missing", "foreign", "ours", "chained"]
@@ -79,7 +83,7 @@ def hook_script(
     ``core.hooksPath``); it tells the stage so, and a repository without a policy passes.
     """
     _check_hook_type(hook_type)
-    fails_open = hook_type == "prepare-commit-msg"
+    fails_open = hook_type in _FAILS_OPEN
     lines = [
         "#!/bin/sh",
         MARKER,
@@ -122,6 +126,17 @@ def hook_script(
     else:
         lines.append(f"    {run_chained} || exit $?")
     lines.append("fi")
+    if hook_type == "reference-transaction":
+        lines += [
+            "# git runs this on every ref update: only a committed one that moved",
+            "# remote-tracking branches (a delivered push) is worth starting metawsm-hooks for.",
+            '[ "${1:-}" = committed ] || exit 0',
+            "refs=$(cat)",
+            'case $refs in *" refs/remotes/"*) ;; *) exit 0 ;; esac',
+            "exec <<METAWSM_HOOKS_REFS",
+            "$refs",
+            "METAWSM_HOOKS_REFS",
+        ]
     if shared:
         lines += [
             "# A hooks folder shared by several repositories: those without a metawsm policy pass.",
@@ -139,7 +154,11 @@ def hook_script(
         "if command -v metawsm-hooks >/dev/null 2>&1; then",
         f'    exec metawsm-hooks run {hook_type} "$@"',
         "fi",
-        "echo '" + _MISSING_COMMAND[hook_type].replace("{hook}", "'\"$0\"'") + "' >&2",
+        *(
+            ["echo '" + _MISSING_COMMAND[hook_type].replace("{hook}", "'\"$0\"'") + "' >&2"]
+            if _MISSING_COMMAND[hook_type]
+            else []
+        ),
         f"exit {0 if fails_open else 1}",
     ]
     return "\n".join(lines) + "\n"

@@ -283,10 +283,9 @@ def _enforce_all(
     )
 
 
-def unseen_refspecs(pid: int, *, depth: int = 8) -> str | None:
-    """Walk up from process ``pid`` to the ``git push`` that started this hook (through a hook
-    manager) and say what it pushes beyond one ref; None when it pushes one ref or cannot be
-    found (no ``/proc``)."""
+def _git_push_ancestor(pid: int, *, depth: int = 8) -> tuple[int, list[str]] | None:
+    """The ``git push`` process this hook runs under (directly, or through a hook manager), as
+    (pid, argv), from ``/proc``; None when it cannot be found."""
     for _ in range(depth):
         if pid <= 1:
             return None
@@ -298,10 +297,25 @@ def unseen_refspecs(pid: int, *, depth: int = 8) -> str | None:
         except OSError:
             return None
         if argv and os.path.basename(argv[0]) in ("git", "git.exe") and "push" in argv:
-            return count_push_refspecs(argv)
+            return pid, argv
         # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
         fields = stat.rpartition(b")")[2].split()
         if len(fields) < 2 or not fields[1].isdigit():
             return None
         pid = int(fields[1])
     return None
+
+
+def pusher_pid() -> int:
+    """The process id of the ``git push`` running this pre-push hook (its parent when it
+    cannot be told), which lives until git has delivered or refused the push."""
+    found = _git_push_ancestor(os.getppid())
+    return found[0] if found is not None else os.getppid()
+
+
+def unseen_refspecs(pid: int) -> str | None:
+    """Walk up from process ``pid`` to the ``git push`` that started this hook (through a hook
+    manager) and say what it pushes beyond one ref; None when it pushes one ref or cannot be
+    found (no ``/proc``)."""
+    found = _git_push_ancestor(pid)
+    return count_push_refspecs(found[1]) if found is not None else None

@@ -54,7 +54,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from metawsm_hooks.checks import Report
     from metawsm_hooks.git.repository import Repository
-    from metawsm_hooks.store import Store
+    from metawsm_hooks.store import PendingPush, PullRequestPush, Store
 
 
 def _server_safe(pushed: Policy) -> Policy:
@@ -99,11 +99,20 @@ class PushRun:
         self.skips = skipped_checks(out, self.actor)
         # A push is never accepted unrecorded: a store that cannot be written blocks it.
         self.store: Store = open_store(options, repo)
+        if stage == "pre-push":
+            from metawsm_hooks.stages.ledger import settle
+
+            # Earlier pushes git delivered (or refused) since their pre-push passed them.
+            for line in settle(repo, self.store, ask_remote=True):
+                out.note(line)
         self.policies: dict[str, ResolvedPolicy] = {}
         # The server and CI enforce their own policy; what is pushed only adds to it.
         self.authoritative = server or stage == "ci"
         self.baseline = baseline
         self._authority: ServerPolicy | None = None
+        # The ledger is written once every ref is decided: one blocked ref makes git refuse the
+        # whole push, so a ref that passed was not delivered either.
+        self.ledger: list[tuple[Verdict, PushedRef, str, Policy]] = []
 
     def authority(self) -> ServerPolicy:
         """The server's (or CI's) policy, loaded and shown once."""
@@ -125,9 +134,6 @@ class PushRun:
             if not self.out.json_mode:
                 self.out.note("a pushed policy only adds restrictions to this one")
         return self._authority
-        # The ledger is written once every ref is decided: one blocked ref makes git refuse the
-        # whole push, so a ref that passed was not delivered either.
-        self.ledger: list[tuple[Verdict, str, Policy]] = []
 
     def policy_for(self, new: str) -> ResolvedPolicy:
         """The policy for a pushed commit, loaded (and shown) once per file or commit."""
@@ -211,7 +217,7 @@ class PushRun:
                 rerun_tests=lambda: self._run_checks(ref, new, policy, verdict),
             )
             self._require_added(verdict, added)
-        self.ledger.append((verdict, new, policy))
+        self.ledger.append((verdict, ref, new, policy))
         self._audit(verdict, "passed" if verdict.passed else "blocked")
         return verdict
 
@@ -395,8 +401,8 @@ class PushRun:
         """metawsm's run_pull_requests, once the whole push is decided: when every ref passed,
         each row moves to its pushed commit; otherwise git refuses the whole push, so every row
         only records why (a ref that passed, that another ref blocked)."""
-        blocked = [v for v, _, _ in self.ledger if not v.passed]
-        for verdict, new, policy in self.ledger:
+        blocked = [v for v, _, _, _ in self.ledger if not v.passed]
+        for verdict, ref, new, policy in self.ledger:
             refused = None
             if verdict.passed and blocked:
                 refused = (
@@ -404,12 +410,20 @@ class PushRun:
                     + ", ".join(v.label for v in blocked)
                     + " was blocked"
                 )
-            self._ledger(verdict, new, policy, refused=refused)
+            self._ledger(verdict, ref, new, policy, refused=refused)
 
     def _ledger(
-        self, verdict: Verdict, new: str, policy: Policy, *, refused: str | None = None
+        self,
+        verdict: Verdict,
+        ref: PushedRef,
+        new: str,
+        policy: Policy,
+        *,
+        refused: str | None = None,
     ) -> None:
-        """One row: a delivered push moves it to this commit, a failure only records why."""
+        """One row: a failure records why; a pass at pre-push waits for git to deliver the
+        commit (``stages.ledger``); a pass on the server (the ref is being received) moves the
+        row to this commit."""
         from metawsm_hooks.identity import Identity
 
         found = verdict.identity
@@ -431,10 +445,30 @@ class PushRun:
             "workspace_name": found.workspace_name,
         }
         if verdict.passed and refused is None:
-            self.store.upsert_pull_request(PullRequestPush(key=key, commit_sha=new, **common))
+            push = PullRequestPush(key=key, commit_sha=new, **common)
+            if self.stage == "pre-push" and self.destination is not None:
+                self.store.record_pending_push(self._pending(push, ref))
+            else:
+                self.store.upsert_pull_request(push)
         else:
             error = printable(refused or "; ".join(f"{n}: {d}" for n, d in verdict.failures))
             self.store.record_push_failure(key, error_text=error, **common)
+
+    def _pending(self, push: PullRequestPush, ref: PushedRef) -> PendingPush:
+        from metawsm_hooks.stages.push import pusher_pid
+        from metawsm_hooks.store import PendingPush
+
+        destination = self.destination
+        assert destination is not None
+        # git moves refs/remotes/<remote>/* on delivery only for a push to a named remote.
+        named = destination.remote_name != destination.remote_url and bool(destination.tracking)
+        return PendingPush(
+            push=push,
+            remote_url=destination.remote_url,
+            remote_ref=ref.remote_ref,
+            tracking=(destination.remote_name,) if named else (),
+            pusher_pid=pusher_pid(),
+        )
 
     def _audit(self, verdict: Verdict, outcome: str) -> None:
         audit(
