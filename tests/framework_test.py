@@ -198,4 +198,4 @@ def test_framework_pre_push_never_passes_refs_it_did_not_see(
     proc = git(repo, "push", "origin", "abc-1/repo/run-1", check=False)
     text = output(proc)
     assert proc.returncode == 0, text
-    assert "pre-push passed for" in text and "the one ref the pre-commit framework passes" in text
+    assert "pre-push passed for" in text and "the one ref the hook manager" in text

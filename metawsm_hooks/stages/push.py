@@ -118,15 +118,19 @@ def pre_push(options: StageOptions, out: Output, args: Sequence[str]) -> int:
         unseen = unseen_refspecs(os.getppid())
         if unseen:
             out.verdict(
-                f"pre-push blocked: this push names {unseen}, but the pre-commit framework"
-                f" passes this hook one ref only ({seen}), so the others cannot be checked;"
+                f"pre-push blocked: this push names {unseen}, but the hook manager (the pre-commit"
+                f" framework, prek) passes this hook one ref only ({seen}), so the others cannot"
+                " be checked;"
                 " push one branch at a time (to check every ref of a push, see 'The pre-commit"
                 " framework' in metawsm-hooks' README)",
                 passed=False,
             )
             return 1
         # Never call refs this hook did not see checked.
-        passed_text = f"pre-push passed for {seen}, the one ref the pre-commit framework passes"
+        passed_text = (
+            f"pre-push passed for {seen}, the one ref the hook manager (the pre-commit framework,"
+            " prek) passes"
+        )
     else:
         if len(args) < 2:
             raise FatalError(
