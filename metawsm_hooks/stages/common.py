@@ -202,7 +202,6 @@ def run_stamp(repo: Repository) -> str:
     """A run id in metawsm's form, ``run-YYYYMMDD-HHMMSS`` in local time, taken from HEAD's
     commit time (now before the first commit): a suggested branch name is the same in the
     hooks and in ``branch check`` for the same HEAD."""
-
     when = repo.commit_time("HEAD") if not repo.head().unborn else None
     return "run-" + time.strftime(RUN_ID_TIME, time.localtime(when))
 
