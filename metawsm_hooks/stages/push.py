@@ -14,10 +14,10 @@ from metawsm_hooks.stages.push_input import (
     BRANCH_PREFIX,
     Destination,
     PushedRef,
-    count_push_refspecs,
     parse_pre_push,
     parse_pre_receive,
     push_range,
+    unseen_refspecs,
 )
 
 TYPE_CHECKING = False
@@ -285,41 +285,3 @@ def _enforce_all(
         other_branches_than=other_branches_than,
         passed_text=passed_text,
     )
-
-
-def _git_push_ancestor(pid: int, *, depth: int = 8) -> tuple[int, list[str]] | None:
-    """The ``git push`` process this hook runs under (directly, or through a hook manager), as
-    (pid, argv), from ``/proc``; None when it cannot be found."""
-    for _ in range(depth):
-        if pid <= 1:
-            return None
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                argv = [os.fsdecode(a) for a in handle.read().split(b"\0") if a]
-            with open(f"/proc/{pid}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            return None
-        if argv and os.path.basename(argv[0]) in ("git", "git.exe") and "push" in argv:
-            return pid, argv
-        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-        fields = stat.rpartition(b")")[2].split()
-        if len(fields) < 2 or not fields[1].isdigit():
-            return None
-        pid = int(fields[1])
-    return None
-
-
-def pusher_pid() -> int:
-    """The process id of the ``git push`` running this pre-push hook (its parent when it
-    cannot be told), which lives until git has delivered or refused the push."""
-    found = _git_push_ancestor(os.getppid())
-    return found[0] if found is not None else os.getppid()
-
-
-def unseen_refspecs(pid: int) -> str | None:
-    """Walk up from process ``pid`` to the ``git push`` that started this hook (through a hook
-    manager) and say what it pushes beyond one ref; None when it pushes one ref or cannot be
-    found (no ``/proc``)."""
-    found = _git_push_ancestor(pid)
-    return count_push_refspecs(found[1]) if found is not None else None

@@ -455,7 +455,7 @@ class PushRun:
             self.store.record_push_failure(key, error_text=error, **common)
 
     def _pending(self, push: PullRequestPush, ref: PushedRef) -> PendingPush:
-        from metawsm_hooks.stages.push import pusher_pid
+        from metawsm_hooks.stages.push_input import pusher_pid
         from metawsm_hooks.store import PendingPush
 
         destination = self.destination
