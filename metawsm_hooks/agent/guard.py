@@ -255,13 +255,19 @@ class Guard:
         """(why, fitting name) when ``name`` does not fit the template and is not exempt."""
         import fnmatch
 
-        from metawsm_hooks.branch import BranchMatch, parse_branch
+        from metawsm_hooks.branch import BranchMatch, check_branch
         from metawsm_hooks.stages.common import repo_name
 
+        if name == policy.workspace.base_branch.strip():
+            return None  # the base branch is exempt, as in the hooks
         if any(fnmatch.fnmatchcase(name, pattern) for pattern in policy.hooks.exempt_branches):
             return None
-        found = parse_branch(
-            policy.git_pr.branch_template, name, example={"repo": repo_name(repo), "run": _run()}
+        # The same fitting name the hooks and ``branch check`` suggest.
+        found = check_branch(
+            policy.git_pr.branch_template,
+            name,
+            repo=repo_name(repo),
+            run=lambda: _run(repo),
         )
         if isinstance(found, BranchMatch):
             return None
@@ -451,16 +457,15 @@ def _skips_branch(policy: Policy) -> bool:
     return _skips("branch", policy)
 
 
-def _run() -> str:
-    """metawsm's run id when this session has one, else one for now (``run-YYYYMMDD-HHMMSS``)."""
+def _run(repo: Repository) -> str:
+    """metawsm's run id when this session has one, else the run id the hooks suggest for HEAD
+    (``run-YYYYMMDD-HHMMSS``, ``stages.common.run_stamp``)."""
     given = os.environ.get("METAWSM_RUN_ID", "").strip()
     if given:
         return given
-    import time
+    from metawsm_hooks.stages.common import run_stamp
 
-    from metawsm_hooks.constants import RUN_ID_TIME
-
-    return "run-" + time.strftime(RUN_ID_TIME)
+    return run_stamp(repo)
 
 
 def _default_remote(repo: Repository) -> str:
