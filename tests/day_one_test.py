@@ -75,7 +75,7 @@ def suggestion(text: str) -> str:
 @pytest.mark.parametrize(
     ("branch", "expected"),
     [
-        pytest.param("wip", r"your-ticket/widgets/run-\d{8}-\d{6}", id="no-usable-part"),
+        pytest.param("WIP.Thing", r"your-ticket/widgets/run-\d{8}-\d{6}", id="no-usable-part"),
         pytest.param("ABC-12", r"abc-12/widgets/run-\d{8}-\d{6}", id="ticket-upper-case"),
         pytest.param("feature/ABC-12-login", r"abc-12/widgets/run-\d{8}-\d{6}", id="ticket-inside"),
         pytest.param("abc-12/Widgets/run-7", r"abc-12/widgets/run-7", id="only-case-wrong"),
