@@ -397,11 +397,12 @@ class PushRun:
             )
         )
 
-    def write_ledger(self) -> None:
-        """metawsm's run_pull_requests, once the whole push is decided: when every ref passed,
-        each row moves to its pushed commit; otherwise git refuses the whole push, so every row
-        only records why (a ref that passed, that another ref blocked)."""
-        blocked = [v for v, _, _, _ in self.ledger if not v.passed]
+    def write_ledger(self, verdicts: Sequence[Verdict]) -> None:
+        """metawsm's run_pull_requests, once the whole push is decided (``verdicts``: every
+        ref's): when every ref passed, each row waits for git to deliver its commit; otherwise
+        git refuses the whole push, so every row only records why (a ref that passed, that
+        another ref blocked)."""
+        blocked = [v for v in verdicts if not v.passed]
         for verdict, ref, new, policy in self.ledger:
             refused = None
             if verdict.passed and blocked:
@@ -526,7 +527,7 @@ def enforce_all(
     )
     try:
         verdicts = [run.enforce_safely(ref, branch_override=branch_override) for ref in refs]
-        run.write_ledger()
+        run.write_ledger(verdicts)
         if not out.json_mode:
             for verdict in verdicts:
                 if verdict.report is None:
