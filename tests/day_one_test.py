@@ -106,8 +106,8 @@ def test_readme_install_commands_work_as_written() -> None:
     text = README.read_text(encoding="utf-8")
     # Not on the package index: every pip install names a path or a git URL.
     for line in re.findall(r"pip install [^\n`]*", text):
-        target = line.split()[-1]
-        assert target.startswith(("./", "/", "git+", "-e", ".")) or "git+" in line, line
+        target = line.split()[-1].strip("'\"")
+        assert target.startswith(("./", "/", "git+", ".")) or "git+" in line, line
     assert "rev: v0.1.0" not in text
     assert "'main' (workspace.base_branch)" in text or "`workspace.base_branch`" in text
 
