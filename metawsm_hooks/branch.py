@@ -148,11 +148,8 @@ def parse_branch(
         }
         if _render(template, tokens) == branch:
             if vanished and not allow_blank:
-                names = " and ".join(name for name in PLACEHOLDERS if name in vanished)
-                first = first or mismatch(
-                    f"it has no {names}: it fits only if that token is white space, which"
-                    " metawsm's render drops, and the hooks need every placeholder"
-                )
+                # Only through a dropped token: say what the whole template expects instead.
+                first = first or mismatch(_explain(shape, branch))
                 continue
             return BranchMatch(
                 branch=branch,
