@@ -51,3 +51,15 @@ def write_new_or_replace(path: Path, data: bytes, *, replace: bool, what: str) -
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def is_within(folder: Path | str, roots: list[Path | None]) -> bool:
+    """Is ``folder`` (after resolving links) one of ``roots`` or inside one of them?"""
+    real = os.path.realpath(folder)
+    for root in roots:
+        if root is None:
+            continue
+        base = os.path.realpath(root)
+        if real == base or real.startswith(base + os.sep):
+            return True
+    return False

@@ -74,7 +74,6 @@ def check_worktree(worktree: Path, hook_types: tuple[str, ...] | None = None) ->
 
     types = hook_types or DEFAULT_HOOK_TYPES
     here = shlex.quote(str(worktree))
-    install = f"cd {here} && metawsm-hooks install"
     configured = _git(worktree, "config", "--show-scope", "--get", "core.hooksPath")
     scope, value = "", None
     if configured is not None:
@@ -87,6 +86,10 @@ def check_worktree(worktree: Path, hook_types: tuple[str, ...] | None = None) ->
     if hooks_dir_text is None:
         return None  # not something git can tell us about (a broken worktree)
     hooks_dir = Path(hooks_dir_text.rstrip("\n"))
+    install = f"cd {here} && metawsm-hooks install"
+    if value is not None and not _inside(worktree, hooks_dir):
+        # install takes a hooks folder outside the repository only when told it is shared.
+        install += " --shared"
     if value is not None and (
         value == os.devnull or (hooks_dir.exists() and not hooks_dir.is_dir())
     ):
@@ -111,6 +114,18 @@ def check_worktree(worktree: Path, hook_types: tuple[str, ...] | None = None) ->
     )
     source = f" ({where})" if value is not None else ""
     return Unhooked(worktree, f"the hooks folder {hooks_dir}{source} {what}", install)
+
+
+def _inside(worktree: Path, folder: Path) -> bool:
+    from metawsm_hooks.fs import is_within
+
+    common = _git(worktree, "rev-parse", "--path-format=absolute", "--git-common-dir")
+    git_dir = _git(worktree, "rev-parse", "--path-format=absolute", "--git-dir")
+    roots: list[Path | None] = [worktree]
+    roots += [Path(text.rstrip("\n")) for text in (common, git_dir) if text]
+    if common:
+        roots.append(Path(common.rstrip("\n")).parent)  # the main worktree of a .git folder
+    return is_within(folder, roots)
 
 
 def _git(cwd: Path, *args: str) -> str | None:

@@ -67,13 +67,9 @@ def install(
 
 
 def _inside_repository(repo: Repository, folder: Path) -> bool:
-    roots = [repo.common_dir, repo.git_dir, repo.workdir, repo.main_root()]
-    real = os.path.realpath(folder)
-    return any(
-        root is not None
-        and (real == os.path.realpath(root) or real.startswith(os.path.realpath(root) + os.sep))
-        for root in roots
-    )
+    from metawsm_hooks.fs import is_within
+
+    return is_within(folder, [repo.common_dir, repo.git_dir, repo.workdir, repo.main_root()])
 
 
 def _warn_relative(out: Output, repo: Repository, configured: str, hooks_dir: Path) -> None:
