@@ -36,7 +36,8 @@ _DRAIN_SECONDS = 0.5
 _POLL_SECONDS = 0.05
 # Reads the group id, then waits: "ok" means the caller reaped the group itself; end of file
 # means the caller died, so the group is killed.
-_WATCHDOG = 'read pgid || exit 0; read done; [ "$done" = ok ] || kill -KILL -- "-$pgid" 2>/dev/null'
+# (``kill -9 -PGID``: dash, Debian's /bin/sh, takes neither ``--`` nor ``-s KILL`` before a group.)
+_WATCHDOG = 'read pgid || exit 0; read done; [ "$done" = ok ] || kill -9 "-$pgid" 2>/dev/null'
 
 
 class _Watchdog:
