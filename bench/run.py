@@ -40,6 +40,7 @@ EPOCH = 1_700_000_000
 SETTLED_MTIME = EPOCH
 PRE_COMMIT_HOOKS = "pre-commit-hooks==5.0.0"
 RSS_TARGET_MIB = 40.0
+FLOOR_HOOK = Path(__file__).resolve().parent / "floor_hook.py"
 # The agent guard's command line after `metawsm-hooks` (Claude Code's and Codex's PreToolUse
 # hook): the tool call arrives as JSON on stdin; exit 0 allows, 2 denies. The scenario is skipped
 # with a note while this installation has no such command.
@@ -839,10 +840,13 @@ class CommitVariant:
     timed) the branch moves back to that parent, so the index still holds the staged change
     and every round commits the same tree with the same hooks."""
 
-    def __init__(self, ctx: Context, name: str, repo: Path, *, verify: bool = True) -> None:
+    def __init__(
+        self, ctx: Context, name: str, repo: Path, *, verify: bool = True, enforces: bool = True
+    ) -> None:
         self.ctx = ctx
         self.name = name
         self.repo = repo
+        self.enforces = verify and enforces
         self.argv = ("git", "commit", "-q", "-m", COMMIT_MESSAGE) + (
             () if verify else ("--no-verify",)
         )
@@ -947,9 +951,21 @@ def scenario_commit_hooks(ctx: Context) -> list[Row]:
         path = repo(name)
         check_output([str(tool), *install], path, ctx.env)
         variants.append(CommitVariant(ctx, name, path))
+    # Two hooks that each do only the floor hook's work (bench/floor_hook.py): no Python hook
+    # pair can make a commit cheaper than this.
+    floor_repo = repo("floor")
+    for hook in ("pre-commit", "commit-msg"):
+        script = floor_repo / ".git" / "hooks" / hook
+        script.write_text(
+            f"#!/bin/sh\nexec {shlex.quote(str(ctx.tools.python))}"
+            f" {shlex.quote(str(FLOOR_HOOK))} {shlex.quote(str(ctx.tmp / 'floor-commit.db'))}\n"
+        )
+        script.chmod(0o755)
+    variants.append(CommitVariant(ctx, "floor", floor_repo, enforces=False))
     variants.append(CommitVariant(ctx, "git commit --no-verify", repo("no-verify"), verify=False))
-    for variant in variants[:-1]:
-        variant.blocks()
+    for variant in variants:
+        if variant.enforces:
+            variant.blocks()
     samples = measure(
         [v.commit for v in variants],
         rounds=ctx.profile.small_rounds,
@@ -964,6 +980,8 @@ def scenario_commit_hooks(ctx: Context) -> list[Row]:
         label = (
             variant.name if variant.name.startswith("git") else f"git commit, {variant.name} hooks"
         )
+        if variant.name == "floor":
+            label = "git commit, 2 floor hooks (bench/floor_hook.py)"
         rows.append(Row("commit-hooks", label, targets.get(variant.name), ours, base))
     # Every commit (warm-up and measured) and the three attempts in blocks(): the pre-commit stage
     # passes the one with the bad message (commit-msg refuses it) and refuses the other two.
@@ -986,8 +1004,14 @@ def scenario_hook_process(ctx: Context) -> list[Row]:
     message.write_text(COMMIT_MESSAGE + "\n")
     commit_msg = Cmd((str(ctx.tools.hooks), "run", "commit-msg", str(message)), repo)
     pre_commit = ctx.ours_pre_commit(repo)
-    ours_pre, ours_msg, bare = measure(
-        [ctx.timed(pre_commit), ctx.timed(commit_msg), ctx.timed(python_pass(ctx))],
+    floor = Cmd((str(ctx.tools.python), str(FLOOR_HOOK), str(ctx.tmp / "floor-hook.db")), repo)
+    ours_pre, ours_msg, floor_samples, bare = measure(
+        [
+            ctx.timed(pre_commit),
+            ctx.timed(commit_msg),
+            ctx.timed(floor),
+            ctx.timed(python_pass(ctx)),
+        ],
         rounds=ctx.profile.small_rounds,
         warmups=ctx.profile.warmups,
     )
@@ -1011,6 +1035,16 @@ def scenario_hook_process(ctx: Context) -> list[Row]:
             bare,
             rss_target_mib=RSS_TARGET_MIB,
             peak_rss_kib=ctx.peak_rss(commit_msg),
+        ),
+        # What a Python hook of this shape cannot go below (see bench/floor_hook.py): the
+        # part of the targets' 3x that is interpreter, json, sqlite3, git and fsync.
+        Row(
+            "hook-process: floor hook (bench/floor_hook.py)",
+            "python -c pass",
+            None,
+            floor_samples,
+            bare,
+            peak_rss_kib=ctx.peak_rss(floor),
         ),
     ]
 
