@@ -1285,12 +1285,24 @@ def scenario_store_50(ctx: Context) -> list[Row]:
         return sample
 
     bare = Cmd((str(ctx.tools.python), "-c", "import sqlite3"), ctx.tmp)
-    row.ours, row.base = measure(
-        [ours, lambda: run_group([bare] * 50, ctx.env)],
+    # Fifty floor hooks (bench/floor_hook.py) writing one row each into one store: the least
+    # fifty Python hooks recording at once can cost on this machine.
+    floors = iter(range(1_000_000))
+
+    def floor() -> Sample:
+        db = stores / f"floor-{next(floors)}.db"
+        cmd = Cmd((str(ctx.tools.python), str(FLOOR_HOOK), str(db)), repo)
+        return run_group([cmd] * 50, ctx.env)
+
+    row.ours, row.base, floor_samples = measure(
+        [ours, lambda: run_group([bare] * 50, ctx.env), floor],
         rounds=ctx.profile.store_rounds,
         warmups=ctx.profile.warmups,
     )
-    return [row]
+    return [
+        row,
+        Row("store-50", "50 x floor hook (bench/floor_hook.py)", None, row.ours, floor_samples),
+    ]
 
 
 def scenario_validate(ctx: Context) -> list[Row]:
