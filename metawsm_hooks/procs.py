@@ -27,6 +27,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
+    from types import FrameType
+
+    # What signal.signal takes and returns (None: a handler set outside Python).
+    SignalHandler = Callable[[int, FrameType | None], object] | int | None
 
 DEFAULT_MAX_OUTPUT = 1024 * 1024
 # How long stragglers may keep the output pipe open once the group has been killed: a process
@@ -121,7 +125,9 @@ class _SignalsHeld:
 
     def __init__(self) -> None:
         self.caught: list[int] = []
-        self.previous: dict[int, object] = {}
+        # What signal.signal returned: a handler, SIG_DFL/SIG_IGN, or None for one set outside
+        # Python (which cannot be put back from here; the default stands in for it).
+        self.previous: dict[int, SignalHandler] = {}
 
     def __enter__(self) -> _SignalsHeld:
         import threading
@@ -136,7 +142,7 @@ class _SignalsHeld:
 
     def __exit__(self, *exc: object) -> None:
         for signum, handler in self.previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
         if exc[0] is not None:
             self.deliver()  # the child did not start: nothing to guard
 

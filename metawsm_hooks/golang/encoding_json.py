@@ -217,7 +217,8 @@ class _Parser:
 
     def skip_ws(self, pos: int) -> int:
         if pos < self.size and self.data[pos] in b" \t\r\n":
-            end = self.re.ws.match(self.data, pos).end()  # type: ignore[union-attr]
+            run = self.re.ws.match(self.data, pos)  # [ \t\r\n]* matches at any position
+            end = pos if run is None else run.end()
             newlines = self.data.count(b"\n", pos, end)
             if newlines:
                 self.line += newlines
