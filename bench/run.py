@@ -1169,8 +1169,14 @@ def scenario_commit_large(ctx: Context) -> list[Row]:
     ctx.ensure_pre_commit_env(repo)
     ctx.verify(ctx.ours_pre_commit(repo), changed=5_000)
     git_diff = Cmd(("git", "diff", "--cached", "--name-only", "-z"), repo)
-    ours, diff, framework = measure(
-        [ctx.timed(ctx.ours_pre_commit(repo)), ctx.timed(git_diff), ctx.timed(ctx.framework(repo))],
+    floor = Cmd((str(ctx.tools.python), str(FLOOR_HOOK), str(ctx.tmp / "floor-large.db")), repo)
+    ours, diff, framework, floor_samples = measure(
+        [
+            ctx.timed(ctx.ours_pre_commit(repo)),
+            ctx.timed(git_diff),
+            ctx.timed(ctx.framework(repo)),
+            ctx.timed(floor),
+        ],
         rounds=ctx.profile.large_rounds,
         warmups=ctx.profile.warmups,
     )
@@ -1194,6 +1200,14 @@ def scenario_commit_large(ctx: Context) -> list[Row]:
             framework,
             rss_target_mib=RSS_TARGET_MIB,
             peak_rss_kib=peak,
+        ),
+        # The floor hook against the same plumbing floor: what any Python hook adds to it.
+        Row(
+            "commit-large: floor hook (bench/floor_hook.py)",
+            "git diff --cached --name-only -z",
+            None,
+            floor_samples,
+            diff,
         ),
     ]
 
