@@ -469,14 +469,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from metawsm_hooks.agent.guard import main as guard
 
         return guard(argv[2:])
-    import signal  # after the guard: it pulls in enum, which the guard has no use for
+    # Not the signal module: its enums cost a hook process about 1 ms (see ``signals``).
+    from metawsm_hooks import signals
 
     wants_json = "--format=json" in argv or ("--format", "json") in itertools.pairwise(argv)
     out = Output(json_mode=wants_json)
-    previous = signal.signal(signal.SIGTERM, _on_terminate)
+    previous = signals.set_handler(signals.SIGTERM, _on_terminate)
     # A closed terminal or SSH session (SIGHUP) unwinds like SIGTERM: temporary checkouts go.
-    hangup = getattr(signal, "SIGHUP", None)
-    previous_hangup = signal.signal(hangup, _on_terminate) if hangup is not None else None
+    hangup = signals.SIGHUP
+    previous_hangup = signals.set_handler(hangup, _on_terminate) if hangup is not None else None
     try:
         if argv[:1] == ["run"]:
             hook = parse_run(argv[1:])
@@ -493,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         out.error("interrupted; nothing was changed")
-        return 128 + (_signalled[-1] if _signalled else signal.SIGINT)
+        return 128 + (_signalled[-1] if _signalled else signals.SIGINT)
     except SystemExit as exc:  # argparse's --help and --version
         return (
             exc.code
@@ -509,9 +510,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_USAGE
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signals.set_handler(signals.SIGTERM, previous)
         if hangup is not None:
-            signal.signal(hangup, previous_hangup)
+            signals.set_handler(hangup, previous_hangup)
 
 
 if __name__ == "__main__":

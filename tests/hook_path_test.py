@@ -11,7 +11,8 @@ from pathlib import Path
 from testing.util import git, unmeasured, write, write_policy
 
 # Each costs milliseconds on every commit (argparse with gettext ~2 ms; dataclasses ~5 ms with
-# inspect, ast, dis and tokenize; typing ~2.5 ms) or is a heavy dependency kept for other paths.
+# inspect, ast, dis and tokenize; typing ~2.5 ms; subprocess ~5 ms with signal, threading,
+# selectors and locale) or is a heavy dependency kept for other paths.
 NOT_ON_THE_HOOK_PATH = frozenset(
     {
         "argparse",
@@ -20,8 +21,13 @@ NOT_ON_THE_HOOK_PATH = frozenset(
         "gettext",
         "getpass",
         "inspect",
+        "locale",
         "pydantic",
         "pygit2",
+        "selectors",
+        "signal",
+        "subprocess",
+        "threading",
         "typing",
     }
 )

@@ -4,11 +4,12 @@ and the hooks folder."""
 from __future__ import annotations
 
 import os
-import subprocess
+import stat
 from pathlib import Path
 
 from metawsm_hooks.errors import FatalError
 from metawsm_hooks.git.parse import first_line, lines, main_worktree
+from metawsm_hooks.git.process import spawn
 from metawsm_hooks.git.runner import Git
 from metawsm_hooks.records import Record
 
@@ -28,10 +29,21 @@ def locate(start: Path) -> Location:
     """The repository ``start`` is in, as git finds it: ``GIT_DIR`` and friends are honoured, a
     linked worktree's ``git_dir`` is its own and ``common_dir`` the shared one, a submodule is
     its own repository. FatalError outside a repository or without git."""
+    # git runs in ``start`` (``-C``); a folder it could not enter is told apart first.
     try:
-        proc = subprocess.run(
+        is_folder = stat.S_ISDIR(os.stat(start).st_mode)
+    except FileNotFoundError as exc:
+        raise FatalError(f"folder {start} does not exist; run this inside a repository") from exc
+    except NotADirectoryError:
+        is_folder = False
+    if not is_folder:
+        raise FatalError(f"{start} is not a folder; run this inside a repository")
+    try:
+        proc = spawn(
             [
                 "git",
+                "-C",
+                os.fspath(start),
                 "rev-parse",
                 "--path-format=absolute",
                 "--git-dir",
@@ -40,19 +52,14 @@ def locate(start: Path) -> Location:
                 "--show-object-format",
                 "--show-toplevel",  # last: it fails outside a working tree
             ],
-            cwd=start,
-            capture_output=True,
-            check=False,
+            os.environ,
         )
     except FileNotFoundError as exc:
-        if exc.filename == "git":
-            raise FatalError("git is not installed or not on PATH; install git") from exc
-        raise FatalError(f"folder {start} does not exist; run this inside a repository") from exc
-    except NotADirectoryError as exc:
-        raise FatalError(f"{start} is not a folder; run this inside a repository") from exc
-    found = lines(proc.stdout)
+        raise FatalError("git is not installed or not on PATH; install git") from exc
+    stdout, stderr = proc.communicate()
+    found = lines(stdout)
     if len(found) < 4:
-        reason = first_line(proc.stderr) or "not a git repository"
+        reason = first_line(stderr) or "not a git repository"
         raise FatalError(
             f"{start} is not inside a git repository ({reason}); run this from a repository"
         )

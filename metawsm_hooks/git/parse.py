@@ -192,10 +192,10 @@ def has_hidden_entries(out: bytes) -> bool:
 
 
 def subcommand(argv: Sequence[str]) -> str:
-    """The git subcommand of a git command line (``-c NAME=VALUE`` options skipped)."""
+    """The git subcommand of a git command line (``-c NAME=VALUE`` and ``-C DIR`` skipped)."""
     words = iter(argv[1:])
     for word in words:
-        if word == "-c":
+        if word in ("-c", "-C"):
             next(words, None)
         elif not word.startswith("-"):
             return word

@@ -6,7 +6,6 @@ pushed commits, status) can run in the background while the hook does other work
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from metawsm_hooks.errors import FatalError
@@ -18,6 +17,8 @@ from metawsm_hooks.git.types import EMPTY_TREE, Change, HeadState, PushRange, Tr
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from metawsm_hooks.git.process import Process
 
 
 class Repository:
@@ -39,17 +40,17 @@ class Repository:
         self._run = Git(self.git_dir, self.workdir)
         self._staged: dict[Path | None, Overlay] = {}
         self._staged_changes: dict[Path | None, list[Change]] = {}
-        self._staged_jobs: dict[Path | None, subprocess.Popen[bytes]] = {}
-        self._push_jobs: dict[tuple[str, ...], subprocess.Popen[bytes]] = {}
+        self._staged_jobs: dict[Path | None, Process] = {}
+        self._push_jobs: dict[tuple[str, ...], Process] = {}
         self._pushed: dict[tuple[str, ...], PushRange] = {}
         self._commits: dict[str, str | None] = {}
         self._status: dict[Path | None, list[tuple[str, str]]] = {}
-        self._status_job: subprocess.Popen[bytes] | None = None
-        self._identity_job: subprocess.Popen[bytes] | None = None
+        self._status_job: Process | None = None
+        self._identity_job: Process | None = None
         # Config values read ahead (``start_config``): the keys asked, and the git answering.
         self._config: dict[str, str] = {}
         self._config_keys: frozenset[str] = frozenset()
-        self._config_job: tuple[frozenset[str], subprocess.Popen[bytes]] | None = None
+        self._config_job: tuple[frozenset[str], Process] | None = None
         self._main_root: tuple[Path | None] | None = None
 
     def __repr__(self) -> str:
@@ -409,6 +410,8 @@ class Repository:
         it cannot be read within ``timeout`` seconds."""
         if not url or url.startswith("-"):
             return None
+        import subprocess  # for its timeout; a network read is off the commit path
+
         env = {**self._run.env, "GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
         try:
             proc = subprocess.run(

@@ -5,11 +5,14 @@ is taken, and one ``cat-file --batch`` serving every object read."""
 from __future__ import annotations
 
 import os
-import subprocess
-from pathlib import Path
 
 from metawsm_hooks.errors import FatalError
 from metawsm_hooks.git.parse import cat_file_header, first_line, subcommand
+from metawsm_hooks.git.process import Process, spawn
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Variables that would point git (ours or a test command's) at another repository, index or
 # pathspec mode than the one discovered; git itself clears most of them for submodules.
@@ -114,18 +117,15 @@ class Git:
         work_tree: Path | None = None,
         cwd: Path | None = None,
         extra_env: dict[str, str] | None = None,
-    ) -> subprocess.Popen[bytes]:
-        """git running (in the background until ``collect`` takes its output)."""
+    ) -> Process:
+        """git running (in the background until ``collect`` takes its output), in ``cwd``
+        (default: ``work_tree``, else where git runs hooks)."""
         env = self.child_env(index_file)
+        argv = self.argv(*args, work_tree=work_tree)
+        # git -C DIR: as if started in DIR (relative paths, GIT_INDEX_FILE included).
+        argv[1:1] = ["-C", os.fspath(cwd or work_tree or self.hook_cwd())]
         try:
-            return subprocess.Popen(
-                self.argv(*args, work_tree=work_tree),
-                cwd=cwd or work_tree or self.hook_cwd(),
-                env={**env, **extra_env} if extra_env else env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            return spawn(argv, {**env, **extra_env} if extra_env else env)
         except OSError as exc:
             raise FatalError(f"cannot run git ({exc.strerror or exc}); install git") from exc
 
@@ -143,28 +143,20 @@ class Git:
         self._cat_files.clear()
 
 
-def collect(job: subprocess.Popen[bytes], *, ok: tuple[int, ...] | None = (0,)) -> bytes:
+def collect(job: Process, *, ok: tuple[int, ...] | None = (0,)) -> bytes:
     """The output of a git started by ``Git.spawn``; FatalError when its exit status is not in
     ``ok`` (None: '' instead)."""
     out, err = job.communicate()
     if ok is None:
         return out if job.returncode == 0 else b""
     if job.returncode not in ok:
-        argv = [os.fsdecode(arg) for arg in _args_of(job)]
-        command = subcommand(argv)
+        command = subcommand(job.args)
         reason = first_line(err) or f"exit status {job.returncode}"
         raise FatalError(f"git {command} failed: {reason}")
     return out
 
 
-def _args_of(job: subprocess.Popen[bytes]) -> list[str | bytes]:
-    args = job.args
-    if isinstance(args, (str, bytes, os.PathLike)):
-        return [os.fspath(args)]
-    return [os.fspath(arg) for arg in args]
-
-
-def stop(job: subprocess.Popen[bytes] | None) -> None:
+def stop(job: Process | None) -> None:
     """Kill a background git whose output is no longer wanted."""
     if job is not None:
         job.kill()
@@ -175,9 +167,7 @@ class CatFile:
     """One ``git cat-file --batch`` serving every read of a hook run."""
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-        )
+        self.proc = spawn(argv, env, stdin=True, stderr=False)
         import weakref
 
         self._finalizer = weakref.finalize(self, _stop_reader, self.proc)
@@ -219,9 +209,8 @@ class CatFile:
         self._finalizer()
 
 
-def _stop_reader(proc: subprocess.Popen[bytes]) -> None:
+def _stop_reader(proc: Process) -> None:
     if proc.stdin is not None:
         proc.stdin.close()
-    if proc.stdout is not None:
-        proc.stdout.close()
+    proc.stdout.close()
     proc.wait()
