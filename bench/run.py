@@ -984,11 +984,14 @@ def scenario_commit_hooks(ctx: Context) -> list[Row]:
             label = "git commit, 2 floor hooks (bench/floor_hook.py)"
         rows.append(Row("commit-hooks", label, targets.get(variant.name), ours, base))
     # Every commit (warm-up and measured) and the three attempts in blocks(): the pre-commit stage
-    # passes the one with the bad message (commit-msg refuses it) and refuses the other two.
-    expected = len(ours) + ctx.profile.warmups + 3
-    recorded = count_hook_runs(ours_repo / ".metawsm" / "metawsm.db", "pre-commit")
-    if recorded != expected:
-        rows[0].failures.append(f"{recorded} pre-commit audit rows for {expected} runs")
+    # passes the one with the bad message (commit-msg refuses it) and refuses the other two, so
+    # commit-msg runs for every commit and that one attempt.
+    commits = len(ours) + ctx.profile.warmups
+    db = ours_repo / ".metawsm" / "metawsm.db"
+    for stage, expected in (("pre-commit", commits + 3), ("commit-msg", commits + 1)):
+        recorded = count_hook_runs(db, stage)
+        if recorded != expected:
+            rows[0].failures.append(f"{recorded} {stage} audit rows for {expected} runs")
     return rows
 
 

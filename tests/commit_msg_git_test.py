@@ -3,6 +3,7 @@ never change git's own decisions (an empty message or an untouched template stil
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -244,3 +245,101 @@ def test_reuse_message_dash_c_head_keeps_it(hooked: Path) -> None:
     proc = run_commit(hooked, "-q", "-C", "HEAD")
     assert proc.returncode == 0, output(proc)
     assert head_message(hooked) == b"plain msg\n"
+
+
+# --- the audit record: every message stage run writes one, as pre-commit does -----------------
+
+
+def audit_rows(repo: Path) -> list[tuple[str, str, str | None, str | None, str]]:
+    """(stage, verdict, ticket, run_id, detail) of every hook run recorded, oldest first."""
+    import contextlib
+    import sqlite3
+
+    db = repo / ".metawsm" / "metawsm.db"
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        query = "SELECT stage, verdict, ticket, run_id, detail FROM hook_runs ORDER BY id"
+        return list(conn.execute(query))
+
+
+def test_a_commit_records_one_pre_commit_and_one_commit_msg_row(hooked: Path) -> None:
+    stage_change(hooked)
+    proc = run_commit(hooked, "-q", "-m", "add a file")
+    assert proc.returncode == 0, output(proc)
+    assert audit_rows(hooked) == [
+        ("pre-commit", "passed", "abc-1", "run-1", ""),
+        ("commit-msg", "passed", "abc-1", "run-1", ""),
+    ]
+    human = cli(hooked, "status").stdout
+    assert "commit-msg abc-1/repo/run-1 passed (person)" in human, human
+    assert "pre-commit abc-1/repo/run-1 passed (person)" in human, human
+    runs = json.loads(cli(hooked, "status", "--format", "json").stdout)["hook_runs"]
+    assert [(r["stage"], r["branch"], r["actor"]) for r in runs] == [
+        ("commit-msg", "abc-1/repo/run-1", "Test Author <author@example.com>"),
+        ("pre-commit", "abc-1/repo/run-1", "Test Author <author@example.com>"),
+    ]
+    [check] = json.loads(runs[0]["report_json"])["checks"]
+    assert check["name"] == "commit_message" and check["status"] == "passed"
+    assert check["detail"].startswith("prefixed: commit message prefixed with 'ABC-1: '")
+
+
+def test_a_message_commit_msg_blocks_is_recorded_as_blocked(hooked: Path) -> None:
+    use_mode(hooked, "require")
+    stage_change(hooked)
+    proc = run_commit(hooked, "-q", "-m", "no ticket")
+    assert proc.returncode != 0
+    *_, row = audit_rows(hooked)
+    stage, verdict, ticket, run_id, detail = row
+    assert (stage, verdict, ticket, run_id) == ("commit-msg", "blocked", "abc-1", "run-1")
+    assert detail.startswith("commit_message: the message lacks the branch's ticket"), detail
+
+
+@pytest.mark.parametrize(
+    ("args", "editor"),
+    [
+        pytest.param(("-m", "ABC-1: given"), None, id="message-given"),
+        pytest.param((), "sed -i 1s/^/written/", id="editor"),
+    ],
+)
+def test_prepare_commit_msg_is_recorded_too(
+    both_message_hooks: Path, args: tuple[str, ...], editor: str | None
+) -> None:
+    stage_change(both_message_hooks)
+    proc = run_commit(both_message_hooks, "-q", *args, editor=editor)
+    assert proc.returncode == 0, output(proc)
+    stages = [(stage, verdict) for stage, verdict, *_ in audit_rows(both_message_hooks)]
+    assert stages == [
+        ("pre-commit", "passed"),
+        ("prepare-commit-msg", "passed"),
+        ("commit-msg", "passed"),
+    ]
+
+
+def test_commit_msg_off_and_an_invalid_policy_are_recorded(hooked: Path) -> None:
+    write_policy(hooked, {"mode": "off"})
+    git(hooked, "add", "-A")
+    proc = run_commit(hooked, "-q", "-m", "ABC-1: off")
+    assert proc.returncode == 0, output(proc)
+    assert [row[:2] for row in audit_rows(hooked)[-2:]] == [
+        ("pre-commit", "off"),
+        ("commit-msg", "off"),
+    ]
+    message = hooked / "MSG"
+    message.write_text("x\n")
+    write(hooked, ".metawsm/policy.json", '{"git_pr": {"mode": 3}}\n')
+    git(hooked, "add", "-A")
+    proc = cli(hooked, "run", "commit-msg", str(message))
+    assert proc.returncode == 0, output(proc)  # pre-commit is the stage that blocks on it
+    assert audit_rows(hooked)[-1][:2] == ("commit-msg", "invalid-policy")
+
+
+def test_commit_msg_that_cannot_record_fails(hooked: Path, tmp_path: Path) -> None:
+    """A run is never left unrecorded: a store that cannot be written fails the stage, naming
+    the file."""
+    message = tmp_path / "MSG"
+    message.write_text("ABC-1: x\n")
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    proc = cli(hooked, "run", "commit-msg", str(message), "--db", str(folder))
+    assert proc.returncode == 1, output(proc)
+    assert "cannot open the store" in output(proc) and str(folder) in output(proc)
+    assert "Traceback" not in output(proc)

@@ -203,7 +203,7 @@ def test_workspace_commits_and_pushes_under_metawsms_identities(layout: dict[str
         assert doc["store"] == str(db) and doc["metawsm_tables"] is True
         [listed] = doc["pull_requests"]
         assert listed["ticket"] == TICKET and listed["metawsm_record"] is True
-        assert {r["stage"] for r in doc["hook_runs"]} == {"pre-commit", "pre-push"}
+        assert {r["stage"] for r in doc["hook_runs"]} == {"pre-commit", "commit-msg", "pre-push"}
     human = cli(checkout, "status").stdout
     assert f"store: {db}" in human
     assert f"{TICKET} widgets {RUN} [open] #7 {BRANCH} @ {sha[:12]} workspace {WORKSPACE}" in human
@@ -260,7 +260,8 @@ def test_colliding_runs_are_refused_and_nothing_is_guessed(layout: dict[str, Pat
     assert code == 1, text
     assert "nothing is recorded under a guessed key" in text
     assert pr_rows(db) == before  # neither row moved, no new row
-    assert [row[1:4] for row in audit_rows(db)] == [(None, None, None), (None, None, None)]
+    # pre-commit, commit-msg and pre-push: none keyed by a guess.
+    assert [row[1:4] for row in audit_rows(db)] == [(None, None, None)] * 3
     proc = cli(checkout, "pr", "record", "--url", "https://x/pull/3")
     assert proc.returncode == 1 and "all render as" in proc.stderr, output(proc)
     assert pr_rows(db) == before

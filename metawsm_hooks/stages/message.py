@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.output import Output
+    from metawsm_hooks.stages.common import Verdict
     from metawsm_hooks.stages.options import StageOptions
 
 
@@ -29,13 +30,25 @@ def _message_file(args: Sequence[str], stage: str) -> Path:
 
 class _MessageContext(Record):
     """What a message stage needs to know besides the message: the branch's ticket (None when
-    there is none), ``hooks.commit_message``, and the git settings that decide how git reads
-    the message (``commit.cleanup``, ``core.commentChar``, ``commit.template``)."""
+    there is none), ``hooks.commit_message``, the git settings that decide how git reads
+    the message (``commit.cleanup``, ``core.commentChar``, ``commit.template``), and what its
+    audit record is made of (``audit`` None: not metawsm's repository, nothing is recorded)."""
 
     ticket: str | None
     mode: str
     config: dict[str, str]
     repo: Repository
+    audit: _Audit | None = None
+
+
+class _Audit(Record):
+    """The audit record of one message stage run, written through the store as every stage's
+    is (``stages.common.audit``): the branch and its tokens on ``verdict``, and ``outcome``
+    unless the stage's own verdict decides it (``passed``/``blocked``)."""
+
+    verdict: Verdict
+    options: StageOptions
+    outcome: str | None = None
 
 
 _MESSAGE_CONFIG = ("commit.cleanup", "core.commentchar", "commit.template")
@@ -44,37 +57,44 @@ _MESSAGE_CONFIG = ("commit.cleanup", "core.commentchar", "commit.template")
 def _message_context(options: StageOptions, out: Output) -> _MessageContext:
     from metawsm_hooks.branch import BranchMatch, parse_branch
     from metawsm_hooks.git.repository import Repository
-    from metawsm_hooks.stages.common import enforceable, load_stage_policy
+    from metawsm_hooks.stages.common import Verdict, enforceable, load_stage_policy
     from metawsm_hooks.stages.options import in_shared_hooks
 
     repo = Repository.discover(options.cwd)
-    # One git reads the metawsm home setting and how git will clean up the message.
+    # One git reads the metawsm home setting and how git will clean up the message; another
+    # the author identity (the audit's actor).
     repo.start_config(HOME_CONFIG_KEY, *_MESSAGE_CONFIG)
+    repo.start_identity()
     # The policy is read from the index as it is staged (git ls-files); a message stage needs
     # nothing else of the index, so the staged changes are not computed.
     source = repo.index_source(index_file=index_file_of(options), eager=False)
     resolved = load_stage_policy(options, repo, source, where="staged")
     if in_shared_hooks() and resolved.result.defaults_used:
         # Shared hooks in a repository without a policy: not metawsm's, the message is kept
-        # (pre-commit said so).
+        # (pre-commit said so) and nothing is recorded.
         return _MessageContext(None, "off", {}, repo)
     # pre-commit lists the policy's problems; a message stage only says which policy it read.
     out.note(f"policy: {resolved.described}")
+    verdict = Verdict(label="message")
+    head = repo.head()
+    verdict.branch = None if head.detached else head.branch
     policy = enforceable(resolved.result)
     if policy is None:
         # pre-commit already reported the policy problems; the message stage adds nothing.
-        return _MessageContext(None, "off", {}, repo)
+        return _MessageContext(None, "off", {}, repo, _Audit(verdict, options, "invalid-policy"))
+    if verdict.branch is not None:
+        found = parse_branch(policy.git_pr.branch_template, verdict.branch)
+        if isinstance(found, BranchMatch):
+            verdict.match = found
+    if policy.git_pr.effective_mode() == "off":
+        return _MessageContext(None, "off", {}, repo, _Audit(verdict, options, "off"))
+    audit = _Audit(verdict, options)
     mode = policy.hooks.commit_message
-    if policy.git_pr.effective_mode() == "off" or mode == "off":
-        return _MessageContext(None, "off", {}, repo)
-    head = repo.head()
-    ticket = None
-    if not head.detached and head.branch is not None:
-        found = parse_branch(policy.git_pr.branch_template, head.branch)
-        if isinstance(found, BranchMatch) and found.ticket:
-            ticket = found.ticket
+    if mode == "off":
+        return _MessageContext(None, "off", {}, repo, audit)
+    ticket = verdict.match.ticket if verdict.match and verdict.match.ticket else None
     config = repo.config_values(*_MESSAGE_CONFIG) if ticket else {}
-    return _MessageContext(ticket, mode, config, repo)
+    return _MessageContext(ticket, mode, config, repo, audit)
 
 
 def _reading(context: _MessageContext, message: str) -> commit_message.Reading:
@@ -146,23 +166,26 @@ def prepare_commit_msg(options: StageOptions, out: Output, args: Sequence[str]) 
     edited and commit it."""
     path = _message_file(args, "prepare-commit-msg")
     origin = args[1] if len(args) > 1 else ""
-    if origin:
-        return _message_verdict(out, "prepare-commit-msg", None, "kept", f"message from {origin}")
     context = _message_context(options, out)
     try:
+        if origin:
+            detail = f"message from {origin}"
+            return _message_verdict(out, context, "prepare-commit-msg", None, "kept", detail)
         ticket, mode = context.ticket, context.mode
         if ticket is None or mode != "prefix":
             detail = f"commit_message={mode}"
-            return _message_verdict(out, "prepare-commit-msg", ticket, "kept", detail)
+            return _message_verdict(out, context, "prepare-commit-msg", ticket, "kept", detail)
         message = _read_message(path)
         how = _reading(context, message)
         if not how.edited:
             detail = "no editor runs; git aborts an empty message"
-            return _message_verdict(out, "prepare-commit-msg", ticket, "kept", detail)
+            return _message_verdict(out, context, "prepare-commit-msg", ticket, "kept", detail)
         if commit_message.mentions_ticket(message, ticket, how):
-            return _message_verdict(out, "prepare-commit-msg", ticket, "kept", "has the ticket")
+            return _message_verdict(
+                out, context, "prepare-commit-msg", ticket, "kept", "has the ticket"
+            )
         _write_message(path, commit_message.with_ticket(message, ticket, how))
-        return _message_verdict(out, "prepare-commit-msg", ticket, "prefilled", "")
+        return _message_verdict(out, context, "prepare-commit-msg", ticket, "prefilled", "")
     finally:
         context.repo.close()
 
@@ -186,28 +209,33 @@ def commit_msg(options: StageOptions, out: Output, args: Sequence[str]) -> int:
 def _commit_msg(out: Output, path: Path, context: _MessageContext) -> int:
     ticket, mode = context.ticket, context.mode
     if ticket is None or mode == "off":
-        return _message_verdict(out, "commit-msg", ticket, "kept", f"commit_message={mode}")
+        return _message_verdict(
+            out, context, "commit-msg", ticket, "kept", f"commit_message={mode}"
+        )
     message = _read_message(path)
     how = _reading(context, message)
     if mode == "prefix" and (restored := commit_message.without_prefill(message, ticket, how)):
         _write_message(path, restored)
-        return _message_verdict(out, "commit-msg", ticket, "kept", "empty; git aborts it")
+        return _message_verdict(out, context, "commit-msg", ticket, "kept", "empty; git aborts it")
     if not commit_message.subject(message, how):
-        return _message_verdict(out, "commit-msg", ticket, "kept", "empty; git aborts it")
+        return _message_verdict(out, context, "commit-msg", ticket, "kept", "empty; git aborts it")
     template = _template(context)
     if template is not None and commit_message.is_untouched_template(message, template, how):
         detail = "the commit template, unedited; git aborts it"
-        return _message_verdict(out, "commit-msg", ticket, "kept", detail)
+        return _message_verdict(out, context, "commit-msg", ticket, "kept", detail)
     if commit_message.is_generated(message, how):
-        return _message_verdict(out, "commit-msg", ticket, "kept", "written by git")
+        return _message_verdict(out, context, "commit-msg", ticket, "kept", "written by git")
     if commit_message.mentions_ticket(message, ticket, how):
-        return _message_verdict(out, "commit-msg", ticket, "kept", "has the ticket")
+        return _message_verdict(out, context, "commit-msg", ticket, "kept", "has the ticket")
     if _reuses_head_message(context, message, how):
-        return _message_verdict(out, "commit-msg", ticket, "kept", "HEAD's message, reused")
+        return _message_verdict(
+            out, context, "commit-msg", ticket, "kept", "HEAD's message, reused"
+        )
     shown = commit_message.display_ticket(ticket)
     if mode == "require":
         return _message_verdict(
             out,
+            context,
             "commit-msg",
             ticket,
             "blocked",
@@ -217,6 +245,7 @@ def _commit_msg(out: Output, path: Path, context: _MessageContext) -> int:
     _write_message(path, commit_message.with_ticket(message, ticket, how))
     return _message_verdict(
         out,
+        context,
         "commit-msg",
         ticket,
         "prefixed",
@@ -224,9 +253,16 @@ def _commit_msg(out: Output, path: Path, context: _MessageContext) -> int:
     )
 
 
-def _message_verdict(out: Output, stage: str, ticket: str | None, action: str, detail: str) -> int:
-    """Report what a message stage did: ``kept``, ``prefilled``, ``prefixed`` or ``blocked``."""
+def _message_verdict(
+    out: Output, context: _MessageContext, stage: str, ticket: str | None, action: str, detail: str
+) -> int:
+    """Record and report what a message stage did: ``kept``, ``prefilled``, ``prefixed`` or
+    ``blocked``."""
     passed = action != "blocked"
+    if context.audit is not None:
+        # The action leads what passed ("prefixed: ..."); a failure is its reason alone.
+        what = detail if not passed else f"{action}: {detail}" if detail else action
+        _record(context.audit, context.repo, stage, passed, what)
     if out.json_mode:
         out.document(
             {"stage": stage, "passed": passed, "ticket": ticket, "action": action, "detail": detail}
@@ -236,3 +272,21 @@ def _message_verdict(out: Output, stage: str, ticket: str | None, action: str, d
     elif action == "prefixed":
         out.note(detail)
     return EXIT_PASS if passed else EXIT_BLOCKED
+
+
+def _record(audit: _Audit, repo: Repository, stage: str, passed: bool, what: str) -> None:
+    """Write the stage's audit record, keyed by metawsm's identities for the branch as
+    pre-commit's is; a store that cannot be written raises a FatalError (the stage fails)."""
+    from metawsm_hooks.stages.common import actor_of, identify, open_store
+    from metawsm_hooks.stages.common import audit as write_audit
+
+    verdict = audit.verdict
+    verdict.add("commit_message", "passed" if passed else "failed", what)
+    actor = actor_of(repo)
+    store = open_store(audit.options, repo)
+    try:
+        identify(verdict, store, blocking=False)
+        outcome = audit.outcome or ("passed" if passed else "blocked")
+        write_audit(store, stage=stage, verdict=verdict, outcome=outcome, skips={}, actor=actor)
+    finally:
+        store.close()
