@@ -343,3 +343,56 @@ def test_commit_msg_that_cannot_record_fails(hooked: Path, tmp_path: Path) -> No
     assert proc.returncode == 1, output(proc)
     assert "cannot open the store" in output(proc) and str(folder) in output(proc)
     assert "Traceback" not in output(proc)
+
+
+# --- which policy: named once per commit ------------------------------------------------------
+
+POLICY_LINE = "metawsm-hooks: policy: .metawsm/policy.json (tracked: staged)"
+
+
+def policy_lines(proc: subprocess.CompletedProcess[bytes]) -> list[str]:
+    return [line for line in output(proc).splitlines() if "policy: " in line]
+
+
+@pytest.mark.parametrize(
+    ("args", "editor"),
+    [
+        pytest.param(("-m", "add a file"), None, id="prefixed"),
+        pytest.param(("-m", "ABC-1: add a file"), None, id="kept"),
+        pytest.param((), "sed -i 1s/$/written/", id="prefilled-in-an-editor"),
+    ],
+)
+def test_a_commit_names_its_policy_once(
+    both_message_hooks: Path, args: tuple[str, ...], editor: str | None
+) -> None:
+    stage_change(both_message_hooks)
+    proc = run_commit(both_message_hooks, *args, editor=editor)
+    assert proc.returncode == 0, output(proc)
+    assert policy_lines(proc) == [POLICY_LINE], output(proc)
+
+
+def test_a_message_commit_msg_blocks_names_the_policy_in_its_failure(hooked: Path) -> None:
+    use_mode(hooked, "require")
+    stage_change(hooked)
+    proc = run_commit(hooked, "-m", "no ticket")
+    assert proc.returncode != 0
+    # pre-commit's line, then commit-msg's failure, which names the policy it read.
+    assert policy_lines(proc) == [
+        POLICY_LINE,
+        "metawsm-hooks: blocked: commit-msg blocked: the message lacks the branch's ticket;"
+        " write it as 'ABC-1: summary' (metawsm's commit message form);"
+        " policy: .metawsm/policy.json (tracked: staged)",
+    ], output(proc)
+
+
+def test_commit_msg_alone_names_the_policy_only_when_it_blocks(
+    hooked: Path, tmp_path: Path
+) -> None:
+    message = tmp_path / "MSG"
+    message.write_text("add a file\n")
+    proc = cli(hooked, "run", "commit-msg", str(message))
+    assert proc.returncode == 0, output(proc)
+    assert "policy: " not in output(proc)
+    assert message.read_text() == "ABC-1: add a file\n"
+    doc = json.loads(cli(hooked, "run", "commit-msg", str(message), "--format", "json").stdout)
+    assert doc["policy"] == ".metawsm/policy.json (tracked: staged)"

@@ -39,6 +39,7 @@ class _MessageContext(Record):
     config: dict[str, str]
     repo: Repository
     audit: _Audit | None = None
+    described: str = ""  # which policy was read, as the "policy:" line says it
 
 
 class _Audit(Record):
@@ -54,7 +55,7 @@ class _Audit(Record):
 _MESSAGE_CONFIG = ("commit.cleanup", "core.commentchar", "commit.template")
 
 
-def _message_context(options: StageOptions, out: Output) -> _MessageContext:
+def _message_context(options: StageOptions) -> _MessageContext:
     from metawsm_hooks.branch import BranchMatch, parse_branch
     from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.stages.common import Verdict, enforceable, load_stage_policy
@@ -73,28 +74,32 @@ def _message_context(options: StageOptions, out: Output) -> _MessageContext:
         # Shared hooks in a repository without a policy: not metawsm's, the message is kept
         # (pre-commit said so) and nothing is recorded.
         return _MessageContext(None, "off", {}, repo)
-    # pre-commit lists the policy's problems; a message stage only says which policy it read.
-    out.note(f"policy: {resolved.described}")
+    # pre-commit names the policy (and lists its problems) once per commit, from the same
+    # sources: the index, the home, the environment. A message stage names it only when it
+    # blocks (``_message_verdict``).
+    described = resolved.described
     verdict = Verdict(label="message")
     head = repo.head()
     verdict.branch = None if head.detached else head.branch
     policy = enforceable(resolved.result)
     if policy is None:
         # pre-commit already reported the policy problems; the message stage adds nothing.
-        return _MessageContext(None, "off", {}, repo, _Audit(verdict, options, "invalid-policy"))
+        return _MessageContext(
+            None, "off", {}, repo, _Audit(verdict, options, "invalid-policy"), described
+        )
     if verdict.branch is not None:
         found = parse_branch(policy.git_pr.branch_template, verdict.branch)
         if isinstance(found, BranchMatch):
             verdict.match = found
     if policy.git_pr.effective_mode() == "off":
-        return _MessageContext(None, "off", {}, repo, _Audit(verdict, options, "off"))
+        return _MessageContext(None, "off", {}, repo, _Audit(verdict, options, "off"), described)
     audit = _Audit(verdict, options)
     mode = policy.hooks.commit_message
     if mode == "off":
-        return _MessageContext(None, "off", {}, repo, audit)
+        return _MessageContext(None, "off", {}, repo, audit, described)
     ticket = verdict.match.ticket if verdict.match and verdict.match.ticket else None
     config = repo.config_values(*_MESSAGE_CONFIG) if ticket else {}
-    return _MessageContext(ticket, mode, config, repo, audit)
+    return _MessageContext(ticket, mode, config, repo, audit, described)
 
 
 def _reading(context: _MessageContext, message: str) -> commit_message.Reading:
@@ -166,7 +171,7 @@ def prepare_commit_msg(options: StageOptions, out: Output, args: Sequence[str]) 
     edited and commit it."""
     path = _message_file(args, "prepare-commit-msg")
     origin = args[1] if len(args) > 1 else ""
-    context = _message_context(options, out)
+    context = _message_context(options)
     try:
         if origin:
             detail = f"message from {origin}"
@@ -199,7 +204,7 @@ def commit_msg(options: StageOptions, out: Output, args: Sequence[str]) -> int:
     (merge, revert, fixup/squash/amend), and HEAD's own message reused (``--amend --no-edit``,
     ``-C HEAD``)."""
     path = _message_file(args, "commit-msg")
-    context = _message_context(options, out)
+    context = _message_context(options)
     try:
         return _commit_msg(out, path, context)
     finally:
@@ -265,10 +270,17 @@ def _message_verdict(
         _record(context.audit, context.repo, stage, passed, what)
     if out.json_mode:
         out.document(
-            {"stage": stage, "passed": passed, "ticket": ticket, "action": action, "detail": detail}
+            {
+                "stage": stage,
+                "passed": passed,
+                "ticket": ticket,
+                "action": action,
+                "detail": detail,
+                "policy": context.described,
+            }
         )
     elif not passed:
-        out.verdict(f"{stage} blocked: {detail}", passed=False)
+        out.verdict(f"{stage} blocked: {detail}; policy: {context.described}", passed=False)
     elif action == "prefixed":
         out.note(detail)
     return EXIT_PASS if passed else EXIT_BLOCKED
