@@ -238,3 +238,30 @@ def test_config_values_last_wins_and_a_bare_key_is_empty() -> None:
 )
 def test_commit_message(out: bytes, expected: str | None) -> None:
     assert parse.commit_message(out) == expected
+
+
+def test_tree_object_gives_entries_as_ls_tree_prints_them() -> None:
+    raw_a, raw_b = bytes.fromhex(A), bytes.fromhex(B)
+    data = (
+        b"100644 README.md\0" + raw_a
+        + b"100755 run.sh\0" + raw_b
+        + b"100664 old-mode.txt\0" + raw_a  # written by old gits: canonical 100644
+        + b"40000 src\0" + raw_b
+        + b"120000 " + LATIN1 + b"\0" + raw_a
+        + b"160000 vendor\0" + raw_b
+    )  # fmt: skip
+    assert list(parse.tree_object(data, 20)) == [
+        ("README.md", ("100644", A)),
+        ("run.sh", ("100755", B)),
+        ("old-mode.txt", ("100644", A)),
+        ("src", (FOLDER, B)),
+        (LATIN1_NAME, ("120000", A)),
+        ("vendor", ("160000", B)),
+    ]
+    sha256 = "ab" * 32
+    assert list(parse.tree_object(b"100644 a\0" + bytes.fromhex(sha256), 32)) == [
+        ("a", ("100644", sha256))
+    ]
+    assert list(parse.tree_object(b"", 20)) == []
+    with pytest.raises(ValueError):
+        list(parse.tree_object(b"100644 a\0" + raw_a[:5], 20))

@@ -821,3 +821,31 @@ def test_a_folder_where_a_file_is_expected_is_an_error(committed: Path) -> None:
     write(committed, ".metawsm/policy.json", "{}\n")
     git(committed, "add", "-A")
     assert Repository.discover(committed).index_source().read(".metawsm/policy.json") == b"{}\n"
+
+
+def test_the_object_reader_finds_in_a_commit_what_ls_tree_finds(committed: Path) -> None:
+    write(committed, "docs/plain.md", "plain\n")
+    write(committed, "docs/run.sh", "#!/bin/sh\n")
+    (committed / "docs" / "run.sh").chmod(0o755)
+    (committed / "docs" / "link.md").symlink_to("plain.md")
+    write(committed, "file-not-folder", "x\n")
+    commit_all(committed, "files")
+    sub = rev(committed)
+    git(committed, "update-index", "--add", "--cacheinfo", f"160000,{sub},docs/vendor")
+    git(committed, "commit", "-q", "--no-verify", "-m", "gitlink")
+    repo = Repository.discover(committed)
+    source = repo.commit_source("HEAD")
+    assert source.read("docs/plain.md") == b"plain\n"
+    assert source.read("docs/run.sh") == b"#!/bin/sh\n"
+    assert source.read("docs/link.md") == b"plain\n"
+    assert source.read("docs/vendor") is None
+    assert source.read("docs/missing.md") is None
+    assert source.read("nowhere/missing.md") is None
+    assert source.read("file-not-folder/inner") is None
+    assert source.read("docs/vendor/inner") is None
+    with pytest.raises(FatalError, match="is a directory"):
+        source.read("docs")
+    assert source.list_files("nowhere") == []
+    assert source.list_files("file-not-folder") == ["file-not-folder"]
+    assert source.list_files("docs") == ["docs/link.md", "docs/plain.md", "docs/run.sh"]
+    repo.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from metawsm_hooks.git.types import FOLDER, Change, Entry
+from metawsm_hooks.git.types import FOLDER, GITLINK, SYMLINK, Change, Entry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -103,6 +103,35 @@ def tree_entries(out: bytes, *, folders: bool = False) -> Iterator[tuple[str, En
             mode, kind, oid = meta.decode().split(" ")
             if kind != "tree" or folders:
                 yield os.fsdecode(name), (FOLDER if kind == "tree" else mode, oid)
+
+
+def tree_object(data: bytes, oid_size: int) -> Iterator[tuple[str, Entry]]:
+    """A tree object as ``cat-file`` gives it: "<octal mode> <name>\\0<raw id>" records, the id
+    ``oid_size`` bytes (20 for sha1, 32 for sha256); each mode as ``ls-tree`` prints it, made
+    canonical as git's ``canon_mode`` does (a folder ``040000``). ValueError when malformed."""
+    pos, end = 0, len(data)
+    while pos < end:
+        space = data.index(b" ", pos)
+        nul = data.index(b"\0", space)
+        oid = data[nul + 1 : nul + 1 + oid_size]
+        if len(oid) != oid_size:
+            raise ValueError("a tree entry cut short")
+        yield (
+            os.fsdecode(data[space + 1 : nul]),
+            (_canonical_mode(int(data[pos:space], 8)), oid.hex()),
+        )
+        pos = nul + 1 + oid_size
+
+
+def _canonical_mode(mode: int) -> str:
+    kind = mode & 0o170000
+    if kind == 0o100000:
+        return "100755" if mode & 0o100 else "100644"
+    if kind == 0o120000:
+        return SYMLINK
+    if kind == 0o040000:
+        return FOLDER
+    return GITLINK
 
 
 def index_entries(out: bytes) -> Iterator[tuple[str, Entry]]:

@@ -9,13 +9,13 @@ import posixpath
 from pathlib import Path
 
 from metawsm_hooks.errors import FatalError
-from metawsm_hooks.git.parse import index_entries, tree_entries
+from metawsm_hooks.git.parse import index_entries, is_hex, tree_entries, tree_object
 from metawsm_hooks.git.runner import Git
 from metawsm_hooks.git.types import FOLDER, GITLINK, SYMLINK, Entry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable
 
 _SYMLINK_HOPS = 40  # as many as Linux follows
 
@@ -64,7 +64,7 @@ class Tree:
         overlay = self._overlay() or {}
         base = self._base()
         found: dict[str, Entry] = {}
-        if base is not None:
+        if base is not None and not (folder and self._lacks(base, folder)):
             args = ["ls-tree", "-r", "-z", "--full-tree", base]
             if folder:
                 args += ["--", folder]
@@ -125,10 +125,32 @@ class Tree:
         base = self._base()
         if path in overlay or base is None:
             return None  # removed from the index, or nothing committed yet
+        folder, name = posixpath.split(path)
+        if _nameable(base, path):
+            # The folder's tree object from the object reader, instead of a git process.
+            found = self._base_object(base, folder)
+            if found is None or found[0] != "tree":
+                return None
+            try:
+                entries = list(tree_object(found[1], len(base) // 2))
+            except ValueError:
+                entries = None  # not a tree object as expected: ls-tree says what git makes of it
+            if entries is not None:
+                return self._pick(path, [(path, e) for n, e in entries if n == name])
         out = self._git.run("ls-tree", "-z", "--full-tree", base, "--", path)
         return self._pick(path, tree_entries(out, folders=True))
 
-    def _pick(self, path: str, entries: Iterator[tuple[str, Entry]]) -> Entry | None:
+    def _lacks(self, base: str, folder: str) -> bool:
+        """Is there nothing at ``folder`` in the commit ``base``? Asked of the object reader, so
+        that a folder the commit does not have costs no git process of its own."""
+        return _nameable(base, folder) and self._base_object(base, folder) is None
+
+    def _base_object(self, base: str, path: str) -> tuple[str, bytes] | None:
+        """(type, content) of ``path`` (a file or folder; see ``_nameable``) in the commit
+        ``base``, None when it has none."""
+        return self._git.cat_file().read(os.fsencode(f"{base}:{path}"))
+
+    def _pick(self, path: str, entries: Iterable[tuple[str, Entry]]) -> Entry | None:
         for name, entry in entries:
             if name == path and entry[0] != FOLDER:
                 return entry
@@ -142,3 +164,12 @@ class Tree:
             " make it a file or move it",
             exit_code=1,
         )
+
+
+def _nameable(base: str, path: str) -> bool:
+    """Does ``<base>:<path>`` name exactly this path of the commit ``base`` (a full id) in
+    ``cat-file --batch``'s input: one line, and no empty, ``.`` or ``..`` part (git reads those
+    from the working folder)? ``path`` '' is the commit's root folder."""
+    if not is_hex(base) or "\n" in path or "\r" in path:
+        return False
+    return not path or all(part not in ("", ".", "..") for part in path.split("/"))
