@@ -16,7 +16,7 @@ import pytest
 
 from testing.util import commit_all, git, output, write, write_policy
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 BIN = Path(sys.executable).parent
 
 

@@ -30,7 +30,7 @@ from metawsm_hooks.onboard.scripts import (
 )
 from testing.util import commit_all, git, write
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def stub_cli(folder: Path) -> tuple[Path, Path]:

@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "push_cost.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "push_cost.py"
 PROJECT = BENCH.parents[1]
 CPU_SECONDS = 2.0
 MEMORY_MIB = 256

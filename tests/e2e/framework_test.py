@@ -14,7 +14,7 @@ import pytest
 
 from testing.util import cli, commit_all, git, output, write, write_policy
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 # pip's cache from before the tests isolated HOME: hook environments install from it when they can.
 PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")

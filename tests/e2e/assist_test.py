@@ -17,7 +17,7 @@ from testing.util import cli, commit_all, git, output, write, write_policy
 pytestmark = pytest.mark.usefixtures("standin_environment")
 
 
-STANDIN = str(Path(__file__).resolve().parents[1] / "examples" / "operator-standin")
+STANDIN = str(Path(__file__).resolve().parents[2] / "examples" / "operator-standin")
 
 
 def assist_policy(repo: Path, *, llm: dict[str, object] | None = None, **operator: object) -> None:

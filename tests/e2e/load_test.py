@@ -2,7 +2,7 @@
 Every run is recorded exactly once, whole, and the store stays sound.
 
 (Two hooks in the same worktree at once are a different matter: see
-``hardening_faults_test.test_index_lock_held_by_another_git_process``.)"""
+``e2e/faults_test.test_index_lock_held_by_another_git_process``.)"""
 
 from __future__ import annotations
 

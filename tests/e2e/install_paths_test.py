@@ -100,7 +100,7 @@ def test_relative_hooks_path_and_linked_worktrees(tmp_path: Path, on_path: None)
     assert "id_rsa" in output(proc)
 
 
-PROJECT_HOOKS = Path(__file__).resolve().parents[1] / "hooks"
+PROJECT_HOOKS = Path(__file__).resolve().parents[2] / "hooks"
 
 
 def clean_repo(root: Path) -> tuple[Path, Path]:

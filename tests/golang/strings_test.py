@@ -48,7 +48,7 @@ def test_go_lower(raw: str, lowered: str) -> None:
     assert go_lower(raw) == lowered
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Prints Python's own simple lower-case mapping (Go's source for it is the same UnicodeData.txt
 # field) and its Unicode version; run under a Python whose database is Unicode 15.0.0.

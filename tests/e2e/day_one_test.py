@@ -11,7 +11,7 @@ import pytest
 
 from testing.util import cli, commit_all, git, output, write, write_policy
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture
