@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from metawsm_hooks.branch import sanitize_token
 from metawsm_hooks.commit_message import (
+    CLEANUP_MODES,
     Reading,
     cleaned,
+    display_ticket,
     is_generated,
     is_untouched_template,
     mentions_ticket,
@@ -15,6 +18,7 @@ from metawsm_hooks.commit_message import (
     with_ticket,
     without_prefill,
 )
+from testing.util import FUZZ
 
 # An edited message under git's default clean-up, and a `-m`/`-F` one.
 EDITED = Reading("strip", "#", True)
@@ -181,3 +185,112 @@ def test_prefixed_messages_mention_the_ticket(message: str, how: Reading) -> Non
     assert result.endswith(message.lstrip()[-10:]) or result.startswith("ABC-1: ")
     if subject(message, how):
         assert mentions_ticket(result, "abc-1", how)
+
+
+# --- fuzzed: the helpers never raise and change only what they mean to ---------------------------
+
+
+# Messages as the hook reads them: arbitrary bytes (surrogateescape), plus text shaped like real
+# messages with comments, blank lines, CRLF and Unicode line breaks.
+message_lines = st.one_of(
+    st.sampled_from(["", " ", "# comment", ";", "\t", "Merge branch 'x'", "fixup! y"]),
+    st.text(max_size=30),
+)
+messages = st.one_of(
+    st.binary(max_size=300).map(lambda b: b.decode("utf-8", "surrogateescape")),
+    st.text(max_size=200),
+    st.lists(message_lines, max_size=8).flatmap(
+        lambda lines: st.sampled_from(["\n", "\r\n", "\r", "\u2028", "\x0b"]).map(
+            lambda sep: sep.join(lines)
+        )
+    ),
+)
+# Tickets as branch names carry them: no control characters (git refuses them in refs).
+tickets = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="~^:?*[\\\x7f"),
+    min_size=1,
+    max_size=20,
+).map(sanitize_token)
+comment_chars = st.sampled_from(["#", ";", "%", "//"])
+readings = st.builds(
+    Reading, cleanup=st.sampled_from(CLEANUP_MODES), comment=comment_chars, edited=st.booleans()
+)
+GIT_SPACE = " \t\n\r"
+CUT_LINE = " ------------------------ >8 ------------------------"
+
+
+def subject_index(lines: list[str], how: Reading) -> int | None:
+    """git's reading, written out plainly: lines end at \n only; comments exist only in strip
+    mode; an edited message ends at the scissors line in strip and scissors modes."""
+    for index, line in enumerate(lines):
+        if how.cleanup == "verbatim":
+            if line.strip(GIT_SPACE):
+                return index
+            continue
+        if how.edited and how.cleanup in ("strip", "scissors") and line == how.comment + CUT_LINE:
+            return None
+        if how.cleanup == "strip" and line.startswith(how.comment):
+            continue
+        if line.strip(GIT_SPACE):
+            return index
+    return None
+
+
+@FUZZ
+@given(message=messages, ticket=tickets, how=readings)
+@example(message="\n\n  Fix it\r\nbody\xff\n", ticket="abc-1", how=Reading("strip", "#", True))
+@example(message="# only\n#comments\n", ticket="abc-1", how=Reading("strip", "#", True))
+@example(message="\u2028Fix", ticket="abc-1", how=Reading("strip", "#", True))
+@example(message="#\x850", ticket="abc-1", how=Reading("strip", "#", True))
+@example(message="#\x850", ticket="abc-1", how=Reading("whitespace", "#", False))
+def test_with_ticket_changes_only_the_subject_line(message: str, ticket: str, how: Reading) -> None:
+    result = with_ticket(message, ticket, how)
+    prefix = f"{display_ticket(ticket)}: "
+    lines = message.split("\n")
+    head = subject_index(lines, how)
+    if head is None:  # no subject: prefilled on a line of its own, the rest kept
+        assert result.endswith(message)
+        assert result in (prefix + message, prefix + "\n" + message)
+        return
+    # Everything but the subject line kept; the subject without its indentation, prefixed.
+    expected = [*lines[:head], prefix + lines[head].lstrip(GIT_SPACE), *lines[head + 1 :]]
+    assert result.split("\n") == expected
+
+
+@FUZZ
+@given(message=messages, ticket=st.text(max_size=20), how=readings)
+def test_message_helpers_never_raise(message: str, ticket: str, how: Reading) -> None:
+    found = subject(message, how)
+    assert "\n" not in found
+    assert isinstance(is_generated(message, how), bool)
+    assert isinstance(mentions_ticket(message, ticket, how), bool)
+    assert isinstance(with_ticket(message, ticket or "x", how), str)
+    assert isinstance(without_prefill(message, ticket or "x", how), (str, type(None)))
+
+
+@FUZZ
+@given(message=messages, ticket=tickets, how=readings)
+@example(message="Fix it", ticket="straße-1", how=Reading("strip", "#", True))  # STRASSE-1
+@example(message="Fix it", ticket="ﬁx-1", how=Reading("strip", "#", True))  # a ligature: FIX-1
+@example(message="#\x850", ticket="abc-1", how=Reading("whitespace", "#", False))
+@example(message="0", ticket="\xa00", how=Reading("strip", "#", True))  # NBSP is not git's space
+def test_a_prefixed_message_mentions_its_ticket(message: str, ticket: str, how: Reading) -> None:
+    """So the commit-msg stage never prefixes twice."""
+    assume(subject(message, how))
+    result = with_ticket(message, ticket, how)
+    assert subject(result, how).startswith(display_ticket(ticket) + ": ")
+    assert mentions_ticket(result, ticket, how)
+
+
+@FUZZ
+@given(message=messages, ticket=tickets, how=readings)
+def test_a_taken_out_prefill_leaves_an_empty_message(
+    message: str, ticket: str, how: Reading
+) -> None:
+    """A prefill the user wrote nothing after is taken out, so git still aborts the commit."""
+    assume(not subject(message, how))
+    prefilled = with_ticket(message, ticket, how)
+    restored = without_prefill(prefilled, ticket, how)
+    if how.cleanup != "verbatim":
+        assert restored is not None
+        assert not subject(restored, how)

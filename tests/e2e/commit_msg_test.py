@@ -396,3 +396,123 @@ def test_commit_msg_alone_names_the_policy_only_when_it_blocks(
     assert message.read_text() == "ABC-1: add a file\n"
     doc = json.loads(cli(hooked, "run", "commit-msg", str(message), "--format", "json").stdout)
     assert doc["policy"] == ".metawsm/policy.json (tracked: staged)"
+
+
+# --- odd messages through a real commit ----------------------------------------------------------
+
+
+LONG_BODY = b"long body line " * 5000 + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        pytest.param(
+            b"Fix it\n\nbody \xff\xfe not utf-8\n",
+            b"ABC-1: Fix it\n\nbody \xff\xfe not utf-8\n",
+            id="latin-1-bytes-in-body",
+        ),
+        pytest.param(b"Fix \xe9t\xe9\n", b"ABC-1: Fix \xe9t\xe9\n", id="latin-1-bytes-in-subject"),
+        pytest.param(
+            b"Fix it\r\n\r\nbody with CRLF\r\n",
+            b"ABC-1: Fix it\r\n\r\nbody with CRLF\r\n",
+            id="crlf",
+        ),
+        pytest.param(
+            b"\n\n   Indented subject\n\n  body kept  \n",
+            b"\n\nABC-1: Indented subject\n\n  body kept  \n",
+            id="leading-blank-lines",
+        ),
+        pytest.param(b"Subject\n\n" + LONG_BODY, b"ABC-1: Subject\n\n" + LONG_BODY, id="75k-body"),
+        pytest.param(
+            "Ünïcödé sübject ✓\n\n\u2028 body\n".encode(),
+            "ABC-1: Ünïcödé sübject ✓\n\n\u2028 body\n".encode(),
+            id="unicode",
+        ),
+        pytest.param(
+            b"Fix\tit\x1b[31m red\x1b[0m\n",
+            b"ABC-1: Fix\tit\x1b[31m red\x1b[0m\n",
+            id="control-characters",
+        ),
+        pytest.param(b"-n --help\n", b"ABC-1: -n --help\n", id="looks-like-options"),
+        pytest.param(b"abc-1: done\n", b"abc-1: done\n", id="already-there-lower-case"),
+        pytest.param(b"Merge branch 'x'\n", b"Merge branch 'x'\n", id="generated-left-alone"),
+    ],
+)
+def test_commit_msg_prefix_keeps_the_message_byte_for_byte(
+    hooked: Path, tmp_path: Path, message: bytes, expected: bytes
+) -> None:
+    write(hooked, "a.txt")
+    git(hooked, "add", "a.txt")
+    msgfile = tmp_path / "message"
+    msgfile.write_bytes(message)
+    proc = git(hooked, "commit", "-q", "--cleanup=verbatim", "-F", str(msgfile), check=False)
+    assert proc.returncode == 0, output(proc)
+    # What the hook left in the message file, byte for byte (git re-encodes a message that is
+    # not UTF-8 when it makes the commit; that is git's doing, not the hook's).
+    assert (hooked / ".git" / "COMMIT_EDITMSG").read_bytes() == expected
+    body = git(hooked, "cat-file", "commit", "HEAD").stdout.split(b"\n\n", 1)[1]
+    if b"\xff" not in expected and b"\xe9" not in expected:
+        assert body == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param(b"no ticket \xff here\n", id="blocked-latin-1"),
+        pytest.param(b"\x00\x01\x02\n", id="control-bytes"),
+    ],
+)
+def test_commit_msg_require_blocks_without_touching_the_message(
+    hooked: Path, tmp_path: Path, message: bytes
+) -> None:
+    write_policy(
+        hooked,
+        {"required_checks": ["forbidden_files"]},
+        hooks={"commit_message": "require"},
+    )
+    git(hooked, "add", "-A")
+    git(hooked, "commit", "-q", "--no-verify", "-m", "ABC-1: policy")
+    write(hooked, "a.txt")
+    git(hooked, "add", "a.txt")
+    msgfile = tmp_path / "message"
+    msgfile.write_bytes(message)
+    before = git(hooked, "rev-parse", "HEAD").stdout
+    proc = git(hooked, "commit", "-q", "--cleanup=verbatim", "-F", str(msgfile), check=False)
+    text = output(proc)
+    if b"\x00" in message:  # git refuses a NUL in a message itself
+        assert proc.returncode != 0
+    else:
+        assert proc.returncode == 1, text
+        assert "ABC-1: summary" in text
+    assert "Traceback" not in text
+    assert msgfile.read_bytes() == message
+    assert git(hooked, "rev-parse", "HEAD").stdout == before
+
+
+@pytest.mark.parametrize("ticket", ["straße-1", "ﬁx-1"])
+def test_ticket_whose_upper_case_is_longer(hooked: Path, tmp_path: Path, ticket: str) -> None:
+    """The hook writes ``STRASSE-1:`` for ticket ``straße-1``: that form must count as the ticket,
+    or prepare-commit-msg and commit-msg prefix twice and ``require`` refuses what it asked for."""
+    assert cli(hooked, "install", "--hook-type", "prepare-commit-msg").returncode == 0
+    git(hooked, "checkout", "-q", "-b", f"{ticket}/repo/run-1")
+    shown = ticket.upper()
+    editor = tmp_path / "editor"
+    editor.write_text("#!/bin/sh\nsed -i '1s/$/summary/' \"$1\"\n")
+    editor.chmod(0o755)
+    write(hooked, "a.txt")
+    git(hooked, "add", "a.txt")
+    proc = subprocess.run(
+        ["git", "commit", "-q"],
+        cwd=hooked,
+        capture_output=True,
+        env={**os.environ, "GIT_EDITOR": str(editor)},
+    )
+    assert proc.returncode == 0, output(proc)
+    assert git(hooked, "log", "-1", "--format=%s").stdout.decode() == f"{shown}: summary\n"
+    write_policy(
+        hooked, {"required_checks": ["forbidden_files"]}, hooks={"commit_message": "require"}
+    )
+    git(hooked, "add", "-A")
+    proc = git(hooked, "commit", "-q", "-m", f"{shown}: as the hook asks", check=False)
+    assert proc.returncode == 0, output(proc)
