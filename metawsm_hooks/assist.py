@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
+from metawsm_hooks.constants import OPERATOR_EXTRA_ENV
+
 if TYPE_CHECKING:
     from metawsm_hooks.store import Store
 
@@ -336,7 +338,7 @@ OPERATOR_PREFIXES = ("CODEX_", "OPENAI_", "ANTHROPIC_", "CLAUDE_", "AZURE_OPENAI
 
 def operator_environment() -> dict[str, str]:
     """The minimal environment the operator command runs with (see OPERATOR_VARIABLES)."""
-    extra = {n.strip() for n in os.environ.get("METAWSM_OPERATOR_ENV", "").split(",")}
+    extra = {n.strip() for n in os.environ.get(OPERATOR_EXTRA_ENV, "").split(",")}
     return {
         name: value
         for name, value in os.environ.items()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from metawsm_hooks.constants import DEFAULT_BRANCH_TEMPLATE
 from metawsm_hooks.golang.strings import go_lower, go_trim
 from metawsm_hooks.records import Record
 
@@ -11,7 +12,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-DEFAULT_TEMPLATE = "{ticket}/{repo}/{run}"
 PLACEHOLDERS = ("ticket", "repo", "run")
 # A suggested name's values when nothing better is known: an obvious placeholder for the
 # ticket (never one that could be a real ticket), the repository and a run id in metawsm's form.
@@ -60,7 +60,7 @@ def render_branch(template: str, *, ticket: str, repo: str, run: str) -> str:
 
 
 def _render(template: str, values: dict[str, str]) -> str:
-    text = go_trim(template) or DEFAULT_TEMPLATE
+    text = go_trim(template) or DEFAULT_BRANCH_TEMPLATE
     for name in PLACEHOLDERS:
         text = text.replace("{" + name + "}", values[name])
     segments = [sanitize_token(part) for part in text.split("/") if go_trim(part)]
@@ -114,7 +114,7 @@ def parse_branch(
     suggestion = render_branch(
         template, ticket=values["ticket"], repo=values["repo"], run=values["run"]
     )
-    shown = go_trim(template) or DEFAULT_TEMPLATE
+    shown = go_trim(template) or DEFAULT_BRANCH_TEMPLATE
 
     def mismatch(reason: str) -> BranchMismatch:
         return BranchMismatch(branch=branch, template=shown, reason=reason, example=suggestion)

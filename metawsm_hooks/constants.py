@@ -27,6 +27,9 @@ STDIN_HOOK_TYPES: Final = frozenset({"pre-push", "pre-receive", "reference-trans
 # Coding agents whose project settings ``install --agent`` merges the PreToolUse guard into.
 AGENTS: Final = ("claude", "codex")
 
+# metawsm's default git_pr.branch_template (RenderGitBranch uses it for an empty template too).
+DEFAULT_BRANCH_TEMPLATE: Final = "{ticket}/{repo}/{run}"
+
 # metawsm's required checks (``git_pr.required_checks``), each a module of ``checks``.
 CHECK_NAMES: Final = ("tests", "forbidden_files", "ticket_workflow", "clean_tree")
 
@@ -48,6 +51,8 @@ STORE_IGNORE_FILE: Final = ".gitignore"
 STORE_IGNORE_MARK: Final = "# metawsm-hooks: the store and its side files stay out of git"
 # The first lines of every hook script the tool writes.
 HOOK_SCRIPT_MARKER: Final = "# managed-by: metawsm-hooks"
+# The suffix of a file the tool writes beside the one it replaces, before renaming it over it.
+NEW_FILE_SUFFIX: Final = ".metawsm-new"
 
 # metawsm's own tables (internal/store/sqlite.go). run_pull_requests is created by the hooks
 # too, so only all four together say that metawsm uses a store.
@@ -63,6 +68,20 @@ HOME_ENV: Final = "METAWSM_HOME"
 # core.hooksPath, ``install --shared``): that folder serves every repository using it, so a
 # repository with no metawsm policy anywhere is not enforced.
 SHARED_HOOKS_ENV: Final = "METAWSM_HOOKS_SHARED"
+# Set by a hook script while the hook it chains runs: reached again from inside it (a hook
+# manager running our script as its own legacy hook), the script leaves the work to the outer run.
+CHAINING_ENV: Final = "METAWSM_HOOKS_CHAINING"
+# METAWSM_SKIP=check1,check2 skips those checks for one run (recorded with who asked).
+SKIP_ENV: Final = "METAWSM_SKIP"
+# METAWSM_DEBUG=1 lets an unexpected error through as a traceback instead of one line.
+DEBUG_ENV: Final = "METAWSM_DEBUG"
+# Where validated policies are cached (else $XDG_CACHE_HOME/metawsm-hooks, ~/.cache/...).
+CACHE_DIR_ENV: Final = "METAWSM_CACHE_DIR"
+# Who runs a hook: metawsm sets the first for an agent's session, the second for a run's commands.
+AGENT_ENV: Final = "METAWSM_AGENT"
+RUN_ID_ENV: Final = "METAWSM_RUN_ID"
+# Comma-separated names of further variables the operator command may see.
+OPERATOR_EXTRA_ENV: Final = "METAWSM_OPERATOR_ENV"
 
 # Go's time.RFC3339 of a UTC time to the second, as metawsm writes it: 2026-02-08T11:22:26Z.
 RFC3339_UTC: Final = "%Y-%m-%dT%H:%M:%SZ"

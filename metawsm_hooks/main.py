@@ -15,6 +15,7 @@ from metawsm_hooks import __version__
 from metawsm_hooks.constants import (
     AGENTS,
     DB_ENV,
+    DEBUG_ENV,
     HOOK_TYPES,
     POLICY_ENV,
     POLICY_RELPATH,
@@ -502,10 +503,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             else (EXIT_PASS if exc.code is None else EXIT_USAGE)
         )
     except Exception as exc:  # the one place an unexpected error becomes a message
-        if os.environ.get("METAWSM_DEBUG") == "1":
+        if os.environ.get(DEBUG_ENV) == "1":
             raise
         out.error(
-            f"internal error: {type(exc).__name__}: {exc}; rerun with METAWSM_DEBUG=1 to see where,"
+            f"internal error: {type(exc).__name__}: {exc}; rerun with {DEBUG_ENV}=1 to see where,"
             " and report it"
         )
         return EXIT_USAGE

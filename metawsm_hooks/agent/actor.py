@@ -11,11 +11,13 @@ Markers, first match wins:
 | ``CODEX_THREAD_ID``, ``CODEX_SANDBOX``, ``CODEX_SANDBOX_NETWORK_DISABLED``, ``CODEX_CI`` |
   Codex, in the shells it spawns (``CODEX_CI`` in Codex cloud) | agent ``codex`` |
 
-Nothing set means a person. Pure and cheap: nothing but ``records`` is imported.
+Nothing set means a person. Pure and cheap: nothing but ``records`` and ``constants`` is
+imported.
 """
 
 from __future__ import annotations
 
+from metawsm_hooks.constants import AGENT_ENV, RUN_ID_ENV
 from metawsm_hooks.records import Record
 
 TYPE_CHECKING = False
@@ -41,10 +43,10 @@ class Actor(Record):
 
 def actor_from(environ: Mapping[str, str]) -> Actor:
     """The actor ``environ`` (normally ``os.environ``) says started this process."""
-    named = environ.get("METAWSM_AGENT", "").strip()
+    named = environ.get(AGENT_ENV, "").strip()
     if named:
         return Actor(AGENT, named)
-    if environ.get("METAWSM_RUN_ID", "").strip():
+    if environ.get(RUN_ID_ENV, "").strip():
         return Actor(AGENT, "metawsm")
     if environ.get("CLAUDECODE", "").strip() not in ("", "0"):
         return Actor(AGENT, "claude")

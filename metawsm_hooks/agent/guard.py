@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 
+from metawsm_hooks.constants import DEBUG_ENV, RUN_ID_ENV, SKIP_ENV
 from metawsm_hooks.records import Record
 
 # typing costs a measurable share of the guard's start-up; annotations only.
@@ -89,7 +90,7 @@ def main(argv: Sequence[str], *, stdin: Any = None, stderr: Any = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a guard that fails must not stop the agent's work
-        if os.environ.get("METAWSM_DEBUG") == "1":
+        if os.environ.get(DEBUG_ENV) == "1":
             raise
         out.note(f"the pre-tool-use guard could not decide ({type(exc).__name__}: {exc}); allowed")
         return ALLOW
@@ -447,7 +448,7 @@ def _skips(check: str, policy: Policy) -> bool:
     """METAWSM_SKIP names ``check`` and the actor may skip (a person, or an agent allowed to)."""
     from metawsm_hooks.agent.actor import actor_from
 
-    names = {part.strip().lower() for part in os.environ.get("METAWSM_SKIP", "").split(",")}
+    names = {part.strip().lower() for part in os.environ.get(SKIP_ENV, "").split(",")}
     if check not in names:
         return False
     return not actor_from(os.environ).is_agent or policy.hooks.agents.allow_skip
@@ -460,7 +461,7 @@ def _skips_branch(policy: Policy) -> bool:
 def _run(repo: Repository) -> str:
     """metawsm's run id when this session has one, else the run id the hooks suggest for HEAD
     (``run-YYYYMMDD-HHMMSS``, ``stages.common.run_stamp``)."""
-    given = os.environ.get("METAWSM_RUN_ID", "").strip()
+    given = os.environ.get(RUN_ID_ENV, "").strip()
     if given:
         return given
     from metawsm_hooks.stages.common import run_stamp

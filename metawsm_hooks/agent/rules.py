@@ -23,10 +23,10 @@ import re
 from typing import NamedTuple
 
 from metawsm_hooks.agent.shell import SimpleCommand, simple_commands
+from metawsm_hooks.constants import SKIP_ENV
 
-SKIP_VARIABLE = "METAWSM_SKIP"
 HOOKS_PATH = "core.hookspath"
-_SKIP = re.compile(r"METAWSM_SKIP\+?=")
+_SKIP = re.compile(re.escape(SKIP_ENV) + r"\+?=")
 _DECLARERS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 # git's global options that take the next word as their value.
 _GLOBAL_WITH_VALUE = frozenset(

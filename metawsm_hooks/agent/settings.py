@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from metawsm_hooks.constants import AGENTS
+from metawsm_hooks.constants import AGENTS, NEW_FILE_SUFFIX
 from metawsm_hooks.errors import FatalError
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ def _write(path: Path, text: str) -> None:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".metawsm-new", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=NEW_FILE_SUFFIX, dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
                 f.write(text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import time
 
-from metawsm_hooks.constants import CHECK_NAMES, RFC3339_UTC
+from metawsm_hooks.constants import CHECK_NAMES, RFC3339_UTC, SKIP_ENV
 from metawsm_hooks.records import Record
 
 TYPE_CHECKING = False
@@ -174,7 +174,7 @@ def _run_one(name: str, ctx: CheckContext) -> CheckResult:
     if ctx.operation not in check.APPLIES_TO:
         return CheckResult(name, SKIPPED, f"not applicable to {ctx.operation}")
     if name in ctx.skip:
-        return CheckResult(name, SKIPPED, f"skipped by METAWSM_SKIP ({ctx.skip[name]})")
+        return CheckResult(name, SKIPPED, f"skipped by {SKIP_ENV} ({ctx.skip[name]})")
     result: CheckResult = check.run(ctx)
     return result
 

@@ -43,7 +43,7 @@ def onboard(
 
 def _say_branches(out: Output, path: Path) -> None:
     """Which branches the hooks hold to the template, as onboarding's last word on them."""
-    from metawsm_hooks.branch import DEFAULT_TEMPLATE
+    from metawsm_hooks.constants import DEFAULT_BRANCH_TEMPLATE
     from metawsm_hooks.policy import load_policy_path
     from metawsm_hooks.stages.common import base_branch_note
 
@@ -51,7 +51,7 @@ def _say_branches(out: Output, path: Path) -> None:
     if result.policy is None:
         return
     policy = result.policy
-    template = policy.git_pr.branch_template.strip() or DEFAULT_TEMPLATE
+    template = policy.git_pr.branch_template.strip() or DEFAULT_BRANCH_TEMPLATE
     base = policy.workspace.base_branch.strip()
     exempt = ", ".join(policy.hooks.exempt_branches) or "none"
     out.line(

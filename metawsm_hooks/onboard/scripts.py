@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Literal
 
 from metawsm_hooks.constants import (
+    CHAINING_ENV,
     DEFAULT_HOOK_TYPES,
     HOOK_SCRIPT_MARKER,
     HOOK_TYPES,
+    NEW_FILE_SUFFIX,
     SHARED_HOOKS_ENV,
     STDIN_HOOK_TYPES,
     STORE_EXCLUDE,
@@ -101,13 +103,13 @@ def hook_script(
         "fi",
         'if [ -x "$chained" ]; then',
         f'    this_hook="$(cd "$hooks_dir" && pwd -P)/{hook_type}"',
-        '    if [ "${METAWSM_HOOKS_CHAINING:-}" = "$this_hook" ]; then',
+        f'    if [ "${{{CHAINING_ENV}:-}}" = "$this_hook" ]; then',
         "        # Reached again from inside the chained hook (a hook manager that runs this",
         "        # script as its own legacy hook): the outer run calls metawsm-hooks next.",
         "        exit 0",
         "    fi",
     ]
-    run_chained = 'METAWSM_HOOKS_CHAINING="$this_hook" "$chained" "$@"'
+    run_chained = f'{CHAINING_ENV}="$this_hook" "$chained" "$@"'
     if hook_type in STDIN_HOOK_TYPES:
         lines += [
             "    # Both hooks read the refs from stdin: keep one copy and give it to each.",
@@ -210,7 +212,7 @@ def _new_script(folder: Path, name: str, text: str) -> Path:
     """An executable temporary file in ``folder`` holding ``text``, ready to be renamed."""
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".metawsm-new", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=NEW_FILE_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(text.encode("utf-8", "surrogateescape"))

@@ -20,6 +20,7 @@ import sys
 import time
 
 from metawsm_hooks import __version__
+from metawsm_hooks.constants import CACHE_DIR_ENV
 from metawsm_hooks.policy.result import PolicyResult
 
 TYPE_CHECKING = False
@@ -34,7 +35,7 @@ _SUFFIX = ".json"
 
 
 def _cache_dir() -> str:
-    explicit = os.environ.get("METAWSM_CACHE_DIR")
+    explicit = os.environ.get(CACHE_DIR_ENV)
     if explicit:
         return explicit
     xdg = os.environ.get("XDG_CACHE_HOME")

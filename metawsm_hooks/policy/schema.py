@@ -12,7 +12,7 @@ the default list starts from when metawsm decodes a file.
 
 from __future__ import annotations
 
-from metawsm_hooks.constants import CHECK_NAMES
+from metawsm_hooks.constants import CHECK_NAMES, DEFAULT_BRANCH_TEMPLATE
 from metawsm_hooks.golang.strings import go_lower, go_trim
 from metawsm_hooks.policy.constraints import (
     TRIM,
@@ -241,7 +241,7 @@ class GitPRPolicy(Struct):
         rule=OneOf("local_user_auth", fold=TRIM_LOWER),
     )
     branch_template: str = field(
-        default="{ticket}/{repo}/{run}",
+        default=DEFAULT_BRANCH_TEMPLATE,
         doc="Branch name template with {ticket}, {repo}, {run}.",
         rule=NotEmpty(),
     )

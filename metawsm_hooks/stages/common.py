@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from metawsm_hooks.branch import DEFAULT_TEMPLATE, BranchMatch, check_branch
-from metawsm_hooks.constants import CHECK_NAMES, RUN_ID_TIME
+from metawsm_hooks.branch import BranchMatch, check_branch
+from metawsm_hooks.constants import CHECK_NAMES, DEFAULT_BRANCH_TEMPLATE, RUN_ID_TIME, SKIP_ENV
 from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS
 from metawsm_hooks.layout import describe_finding
 from metawsm_hooks.output import Output, printable
@@ -236,7 +236,7 @@ def branch_gate(
     found = check_branch(policy.git_pr.branch_template, branch, repo=repo, run=stamp)
     if isinstance(found, BranchMatch):
         verdict.match = found
-        template = policy.git_pr.branch_template.strip() or DEFAULT_TEMPLATE
+        template = policy.git_pr.branch_template.strip() or DEFAULT_BRANCH_TEMPLATE
         verdict.add("branch", "passed", f"'{branch}' fits '{template}'{found.blank_note()}")
         return
     verdict.add(
@@ -278,13 +278,13 @@ def record_key(verdict: Verdict) -> tuple[str | None, str | None, str | None]:
 
 def skipped_checks(out: Output, actor: str) -> dict[str, str]:
     """METAWSM_SKIP=check1,check2 for this run, each mapped to who asked."""
-    raw = os.environ.get("METAWSM_SKIP", "")
+    raw = os.environ.get(SKIP_ENV, "")
     skips: dict[str, str] = {}
     for name in (part.strip().lower() for part in raw.split(",")):
         if not name:
             continue
         if name not in SKIPPABLE:
-            out.warning(f"METAWSM_SKIP: unknown check '{name}' (known: {', '.join(SKIPPABLE)})")
+            out.warning(f"{SKIP_ENV}: unknown check '{name}' (known: {', '.join(SKIPPABLE)})")
             continue
         skips[name] = actor
     return skips
@@ -307,7 +307,7 @@ def apply_skip(verdict: Verdict, skips: dict[str, str], name: str) -> bool:
     """Record a skipped hook gate; True when ``name`` is skipped for this run."""
     if name not in skips:
         return False
-    verdict.add(name, "skipped", f"skipped by METAWSM_SKIP ({skips[name]})")
+    verdict.add(name, "skipped", f"skipped by {SKIP_ENV} ({skips[name]})")
     return True
 
 
@@ -375,7 +375,7 @@ def refuse_agent_skip(verdict: Verdict, policy: Policy, skips: dict[str, str]) -
         return False
     verdict.extra_failures.append(
         (
-            "METAWSM_SKIP",
+            SKIP_ENV,
             f"agent {who.agent} may not skip {', '.join(sorted(skips))}"
             " (hooks.agents.allow_skip is false); fix what the checks report, or a person sets"
             " hooks.agents.allow_skip to true in the policy",

@@ -231,9 +231,10 @@ class PushRun:
         except Exception as exc:
             import os
 
+            from metawsm_hooks.constants import DEBUG_ENV
             from metawsm_hooks.errors import FatalError
 
-            if not isinstance(exc, FatalError) and os.environ.get("METAWSM_DEBUG") == "1":
+            if not isinstance(exc, FatalError) and os.environ.get(DEBUG_ENV) == "1":
                 raise
             if isinstance(exc, FatalError):
                 message = exc.message
