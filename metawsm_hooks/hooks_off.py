@@ -117,15 +117,22 @@ def check_worktree(worktree: Path, hook_types: tuple[str, ...] | None = None) ->
 
 
 def _inside(worktree: Path, folder: Path) -> bool:
-    from metawsm_hooks.fs import is_within
+    """Is ``folder`` one of the repository's own folders (``git.discovery.inside_repository``),
+    as git answers in ``worktree``?"""
+    from metawsm_hooks.git.discovery import inside_repository
+    from metawsm_hooks.git.parse import main_worktree
 
-    common = _git(worktree, "rev-parse", "--path-format=absolute", "--git-common-dir")
-    git_dir = _git(worktree, "rev-parse", "--path-format=absolute", "--git-dir")
-    roots: list[Path | None] = [worktree]
-    roots += [Path(text.rstrip("\n")) for text in (common, git_dir) if text]
-    if common:
-        roots.append(Path(common.rstrip("\n")).parent)  # the main worktree of a .git folder
-    return is_within(folder, roots)
+    dirs = _git(worktree, "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir")
+    listed = _git(worktree, "worktree", "list", "--porcelain")
+    found = [Path(line) for line in dirs.splitlines()] if dirs else []
+    known = len(found) >= 2
+    return inside_repository(
+        folder,
+        git_dir=found[0] if known else None,
+        common_dir=found[1] if known else None,
+        workdir=worktree,
+        main_root=main_worktree(os.fsencode(listed)) if listed else None,
+    )
 
 
 def _git(cwd: Path, *args: str) -> str | None:

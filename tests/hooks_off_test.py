@@ -101,3 +101,26 @@ def test_a_commit_in_a_switched_off_worktree_really_runs_no_hook(hooked: Path) -
 @pytest.mark.parametrize("hook_types", [("pre-commit",)])
 def test_a_worktree_with_our_hooks_is_not_listed(hooked: Path, hook_types: tuple[str, ...]) -> None:
     assert unhooked_worktrees(hooked, hook_types=hook_types) == []
+
+
+def test_doctor_and_install_agree_on_which_hooks_folders_are_the_repositorys_own(
+    hooked: Path, tmp_path: Path
+) -> None:
+    """A folder in the main worktree is the repository's own, also from a linked worktree; one
+    outside serves others too. The fix doctor gives is one install accepts."""
+    own = worktree(hooked, "own")
+    (hooked / "team-hooks").mkdir()
+    per_worktree(own, str(hooked / "team-hooks"))
+    shared = worktree(hooked, "shared")
+    (tmp_path / "shared-hooks").mkdir()
+    per_worktree(shared, str(tmp_path / "shared-hooks"))
+
+    found = {u.worktree.name: u for u in unhooked_worktrees(hooked)}
+    assert set(found) == {"own", "shared"}
+    assert found["own"].fix.endswith("metawsm-hooks install")
+    assert found["shared"].fix.endswith("metawsm-hooks install --shared")
+    refused = cli(shared, "install")
+    assert refused.returncode == 2 and "outside this repository" in refused.stderr
+    for unhooked in found.values():
+        fix(unhooked.fix)
+    assert unhooked_worktrees(hooked) == []

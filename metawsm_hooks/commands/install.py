@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from metawsm_hooks.commands.common import find_repository
 from metawsm_hooks.errors import EXIT_PASS, EXIT_USAGE, FatalError
+from metawsm_hooks.git.discovery import inside_repository
 from metawsm_hooks.output import Output
 
 if TYPE_CHECKING:
@@ -35,7 +36,13 @@ def install(
     hook_types = tuple(hook_types) or (("pre-receive",) if repo.is_bare else DEFAULT_HOOK_TYPES)
     hooks_dir = repo.hooks_dir()
     configured = repo.config_value("core.hooksPath")
-    outside = configured is not None and not _inside_repository(repo, hooks_dir)
+    outside = configured is not None and not inside_repository(
+        hooks_dir,
+        git_dir=repo.git_dir,
+        common_dir=repo.common_dir,
+        workdir=repo.workdir,
+        main_root=repo.main_root(),
+    )
     if outside and not shared:
         raise FatalError(
             f"core.hooksPath is {hooks_dir}, outside this repository, so every repository using it"
@@ -64,12 +71,6 @@ def install(
     if configured is not None and not os.path.isabs(os.path.expanduser(configured)):
         _warn_relative(out, repo, configured, hooks_dir)
     return EXIT_PASS
-
-
-def _inside_repository(repo: Repository, folder: Path) -> bool:
-    from metawsm_hooks.fs import is_within
-
-    return is_within(folder, [repo.common_dir, repo.git_dir, repo.workdir, repo.main_root()])
 
 
 def _warn_relative(out: Output, repo: Repository, configured: str, hooks_dir: Path) -> None:

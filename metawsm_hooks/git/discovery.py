@@ -101,3 +101,21 @@ def hooks_dir(git: Git) -> Path:
     where git runs hooks) else ``<common_dir>/hooks``."""
     out = git.run("rev-parse", "--path-format=absolute", "--git-path", "hooks", cwd=git.hook_cwd())
     return Path(os.fsdecode(out.rstrip(b"\n")))
+
+
+def inside_repository(
+    folder: Path,
+    *,
+    git_dir: Path | None,
+    common_dir: Path | None,
+    workdir: Path | None,
+    main_root: Path | None,
+) -> bool:
+    """Is ``folder`` (links resolved) one of the repository's own folders or inside one: the
+    folder its worktrees share, its git folder (a linked worktree's own), the working tree and
+    the main worktree's root (None when bare; any place not known is None). A hooks folder
+    there serves this repository only; one anywhere else may serve others (a global
+    ``core.hooksPath``)."""
+    from metawsm_hooks.fs import is_within
+
+    return is_within(folder, [common_dir, git_dir, workdir, main_root])
