@@ -67,22 +67,66 @@ def diff_index(out: bytes) -> tuple[list[Change], dict[str, Entry | None]]:
 
 
 def log_name_status(out: bytes) -> tuple[int, list[Change]]:
-    """``log -z --format=%H --name-status --no-renames``: the number of commits and every path
-    any of them adds, modifies or changes the type of, sorted by bytes. Newest commits come
-    first, so the oldest status wins (added, then modified: A)."""
-    # Each commit is its id, then (status, path) pairs; a status is "\nM" or "M", an id is
-    # 40 or 64 hex digits, so the two cannot be confused.
-    commits = 0
-    found: dict[bytes, int] = {}
-    tokens = iter(out.split(b"\0"))
-    for token in tokens:
-        if len(token) > 2:
-            commits += 1
-        elif token:
-            path = next(tokens, b"")
-            if token[-1] in _ADDED_OR_MODIFIED and path:
-                found[path] = token[-1]
-    return commits, [Change(os.fsdecode(path), chr(found[path]), None) for path in sorted(found)]
+    """``log -z --format=%H --name-status --no-renames``, whole: see ``PushedPaths``."""
+    paths = PushedPaths()
+    paths.feed(out)
+    return paths.result()
+
+
+_HEX_DIGITS = b"0123456789abcdef"
+
+
+class PushedPaths:
+    """``log -z --format=%H --name-status --no-renames`` (``--diff-merges=combined`` too) read
+    in pieces as git writes it (``feed``), holding only each distinct path once: the number of
+    commits and every path any of them adds, modifies or changes the type of (``result``).
+
+    Each commit is its id (40 or 64 lower-case hex digits), then (status, path) pairs; the
+    first status follows a newline (a merge's, an empty record). A status is one upper-case
+    letter per parent (``M``; ``AAA`` for what an octopus merge adds), so it is never taken for
+    an id, and a path is always the record after its status, whatever it looks like. Newest
+    commits come first, so the oldest status of a path wins (added, then modified: A)."""
+
+    __slots__ = ("_found", "_rest", "_status", "commits")
+
+    def __init__(self) -> None:
+        self.commits = 0
+        self._found: dict[bytes, int] = {}
+        self._rest = b""  # an unfinished record at the end of the last piece
+        self._status = -1  # the status whose path is the next record (-1: none)
+
+    def feed(self, piece: bytes) -> None:
+        records = (self._rest + piece).split(b"\0") if self._rest else piece.split(b"\0")
+        self._rest = records.pop()
+        self._take(records)
+
+    def _take(self, records: list[bytes]) -> None:
+        found = self._found
+        commits = 0
+        left = iter(records)
+        if self._status >= 0 and records:  # the path of the last piece's final status
+            first = next(left)
+            if first and self._status in _ADDED_OR_MODIFIED:
+                found[first] = self._status
+            self._status = -1
+        for record in left:
+            if len(record) in (40, 64) and not record.strip(_HEX_DIGITS):
+                commits += 1
+            elif record and record != b"\n":  # a status (its last letter: the last parent's)
+                path = next(left, None)
+                if path is None:  # in the next piece
+                    self._status = record[-1]
+                elif path and record[-1] in _ADDED_OR_MODIFIED:
+                    found[path] = record[-1]
+        self.commits += commits
+
+    def result(self) -> tuple[int, list[Change]]:
+        """(commits, changes sorted by the paths' bytes), once git's output has all been fed."""
+        if self._rest:
+            self._take([self._rest])
+            self._rest = b""
+        found = self._found
+        return self.commits, [Change(os.fsdecode(path), chr(found[path])) for path in sorted(found)]
 
 
 def status_entries(out: bytes) -> list[tuple[str, str]]:

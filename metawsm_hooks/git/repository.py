@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from metawsm_hooks.git.process import Process
+    from metawsm_hooks.git.reader import Reader
 
 
 class Repository:
@@ -41,7 +42,7 @@ class Repository:
         self._staged: dict[Path | None, Overlay] = {}
         self._staged_changes: dict[Path | None, list[Change]] = {}
         self._staged_jobs: dict[Path | None, Process] = {}
-        self._push_jobs: dict[tuple[str, ...], Process] = {}
+        self._push_jobs: dict[tuple[str, ...], tuple[Reader, parse.PushedPaths]] = {}
         self._pushed: dict[tuple[str, ...], PushRange] = {}
         self._commits: dict[str, str | None] = {}
         self._status: dict[Path | None, list[tuple[str, str]]] = {}
@@ -229,7 +230,9 @@ class Repository:
                 present=present,
                 other_branches_than=other_branches_than,
             )
-            commits, changes = parse.log_name_status(collect(self._push_jobs.pop(args)))
+            reader, paths = self._push_jobs.pop(args)
+            reader.wait()
+            commits, changes = paths.result()
             if commits == 0 and self.resolve(new) is None:
                 raise FatalError(f"'{new}' is not a commit here; nothing can be checked")
             self._pushed[args] = PushRange(commits=commits, changes=changes)
@@ -247,12 +250,17 @@ class Repository:
         other_branches_than: str | None = None,
     ) -> None:
         """Start ``pushed_changes`` with these arguments in the background (git's walk of the
-        pushed commits is the long part of a push), so that it overlaps with other work."""
+        pushed commits is the long part of a push), so that it overlaps with other work: its
+        output is read as git writes it (``reader``), keeping each distinct path once."""
         args = refs.pushed_log_args(
             new, old, remote, exclude_all_refs, present, other_branches_than
         )
         if args not in self._pushed and args not in self._push_jobs:
-            self._push_jobs[args] = self._run.spawn(*args, extra_env=NO_FLUSH)
+            from metawsm_hooks.git.reader import Reader  # a thread: only a push needs one
+
+            paths = parse.PushedPaths()
+            job = self._run.spawn(*args, extra_env=NO_FLUSH)
+            self._push_jobs[args] = (Reader(job, paths.feed), paths)
 
     def object_type(self, rev: str) -> str | None:
         """``commit``, ``tree``, ``blob`` or ``tag`` for what ``rev`` names after peeling tags
@@ -436,9 +444,10 @@ class Repository:
     def close(self) -> None:
         """Stop the helper processes (also done when the object is collected)."""
         self._run.close()
+        for reader, _ in self._push_jobs.values():
+            reader.stop()
         for job in [
             *self._staged_jobs.values(),
-            *self._push_jobs.values(),
             self._status_job,
             self._identity_job,
             self._config_job[1] if self._config_job else None,

@@ -91,6 +91,57 @@ def test_log_name_status_of_commits_that_change_nothing() -> None:
     assert parse.log_name_status(b"") == (0, [])
 
 
+# git log -z --format=%H --name-status --no-renames --diff-merges=combined, newest first: a merge
+# (an empty record, then one status letter per parent), an octopus merge adding a file of its
+# own (AAA), a path that looks like a commit id, and a plain commit.
+MERGES = b"\0".join(
+    [
+        C.encode(),
+        b"",
+        b"MM",
+        b"resolved.txt",
+        B.encode(),
+        b"",
+        b"AAA",
+        b"id_rsa",
+        b"DDD",
+        b"gone.txt",
+        A.encode(),
+        b"\nA",
+        ("d" * 40).encode(),
+        b"",
+    ]
+)
+
+
+def test_log_name_status_of_merges_reads_every_parents_status() -> None:
+    commits, changes = parse.log_name_status(MERGES)
+    assert commits == 3
+    assert changes == [
+        Change("d" * 40, "A"),
+        Change("id_rsa", "A"),
+        Change("resolved.txt", "M"),
+    ]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 41, 4096])
+def test_pushed_paths_fed_in_pieces_is_the_whole(size: int) -> None:
+    whole = parse.log_name_status(MERGES)
+    paths = parse.PushedPaths()
+    for start in range(0, len(MERGES), size):
+        paths.feed(MERGES[start : start + size])
+    assert paths.result() == whole
+
+
+def test_pushed_paths_split_at_every_byte() -> None:
+    whole = parse.log_name_status(MERGES)
+    for cut in range(len(MERGES) + 1):
+        paths = parse.PushedPaths()
+        paths.feed(MERGES[:cut])
+        paths.feed(MERGES[cut:])
+        assert paths.result() == whole, cut
+
+
 def test_status_entries() -> None:
     out = b"D  a\0M  b\0 M c d\0?? " + LATIN1 + b"\0"
     assert parse.status_entries(out) == [

@@ -469,6 +469,50 @@ def test_pushed_changes_merge_counts_what_differs_from_every_parent(
     assert side
 
 
+def test_pushed_changes_octopus_merge_counts_what_it_adds_itself(
+    pushed: tuple[Path, str],
+) -> None:
+    root, base = pushed
+    for side in ("one", "two"):
+        git(root, "checkout", "-q", "-b", side, base)
+        write(root, f"{side}.txt")
+        commit_all(root, side)
+    git(root, "checkout", "-q", "-b", "octopus", base)
+    git(root, "merge", "-q", "--no-ff", "--no-edit", "one", "two")
+    write(root, "id_rsa", "key\n")  # in no parent: the merge itself adds it
+    git(root, "add", "id_rsa")
+    git(root, "commit", "-q", "--amend", "--no-edit", "--no-verify")
+    assert len(rev(root, "HEAD^3")) == 40
+    repo = Repository.discover(root)
+    result = repo.pushed_changes(new=rev(root), old=rev(root, "one"), remote=None)
+    assert result.commits == 2  # two's commit and the merge
+    assert result.changes == [Change("id_rsa", "A"), Change("two.txt", "A")]
+
+
+def test_pushed_changes_of_a_long_push_read_as_git_writes(pushed: tuple[Path, str]) -> None:
+    root, base = pushed
+    # 3,000 commits print about 200 KiB, over what a pipe holds: git must not wait for us.
+    stream = [f"reset refs/heads/long\nfrom {base}\n".encode()]
+    for k in range(3000):
+        stream.append(
+            b"commit refs/heads/long\ncommitter A <a@b> 1700000000 +0000\ndata 2\nc\n"
+            + f"M 100644 inline many/f{k % 400:03d}.txt\ndata 2\n{k % 10}\n".encode()
+        )
+    git(root, "fast-import", "--quiet", input=b"".join(stream))
+    repo = Repository.discover(root)
+    new = rev(root, "long")
+    repo.prefetch_pushed_changes(new=new, old=base, remote="origin")
+    result = repo.pushed_changes(new=new, old=base, remote="origin")
+    assert result.commits == 3000
+    assert [c.path for c in result.changes] == [f"many/f{k:03d}.txt" for k in range(400)]
+    assert {c.status for c in result.changes} == {"A"}
+    # Started and never read: close stops git and the thread reading it.
+    idle = Repository.discover(root)
+    idle.prefetch_pushed_changes(new=new, old=None, remote=None)
+    idle.close()
+    repo.close()
+
+
 @pytest.mark.parametrize(
     ("old", "remote", "expected"),
     [
