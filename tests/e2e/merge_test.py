@@ -136,6 +136,26 @@ def test_octopus_merge_counts_only_what_differs_from_every_parent(
     assert proc.returncode == 0, output(proc)
 
 
+def test_octopus_merge_adding_a_forbidden_file_of_its_own_is_blocked(
+    merged_setup: tuple[Path, Path],
+) -> None:
+    repo, remote = merged_setup
+    git(repo, "checkout", "-q", "-b", "side", "main~1")
+    write(repo, "docs/side.md", "side\n")
+    commit_all(repo, "side")
+    git(repo, "push", "-q", "--no-verify", "origin", "side")
+    git(repo, "checkout", "-q", BRANCH)
+    git(repo, "merge", "-q", "--no-commit", "main", "side")
+    write(repo, "config/.env", "SECRET=1\n")  # in none of the three parents
+    git(repo, "add", "config/.env")
+    git(repo, "commit", "-q", "--no-verify", "--no-edit")
+    assert len(git(repo, "rev-parse", "HEAD^3").stdout.strip()) == 40
+    proc = git(repo, "push", "origin", BRANCH, check=False)
+    assert proc.returncode == 1, output(proc)
+    assert "config/.env" in output(proc) and "config/.env.example" not in output(proc)
+    assert git(remote, "rev-parse", BRANCH).stdout != git(repo, "rev-parse", "HEAD").stdout
+
+
 def test_ci_over_a_merge_of_main(merged_setup: tuple[Path, Path]) -> None:
     repo, _ = merged_setup
     git(repo, "merge", "-q", "--no-edit", "main")
