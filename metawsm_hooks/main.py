@@ -303,6 +303,25 @@ class RunArgs(Record):
     json_mode: bool
 
 
+_HELP = ("-h", "--help")
+
+
+def _asks_help(stage: str, hook_args: Sequence[str]) -> bool:
+    """Whether ``run STAGE -h|--help ...`` asks for the usage rather than a run of the stage.
+
+    git never passes either word first on its own: commit-msg and prepare-commit-msg get the
+    message file's path (``.git/COMMIT_EDITMSG``, or under ``.git/worktrees/NAME/``), never a file
+    named ``--help``; reference-transaction gets ``prepared``, ``committed`` or ``aborted``;
+    pre-commit and pre-receive get nothing. pre-push is the exception: its first argument is the
+    remote's name and git accepts a remote named ``--help`` (``git remote add -- --help URL``), so
+    there the word is help only when it stands alone, since git always passes the name and the
+    URL. Read as help, a real hook call would exit 0 and let the commit or push through unchecked.
+    """
+    if not hook_args or hook_args[0] not in _HELP:
+        return False
+    return stage != "pre-push" or len(hook_args) == 1
+
+
 def parse_run(rest: Sequence[str]) -> RunArgs:
     """The arguments after ``run``. Hook arguments follow the stage verbatim; only our own flags
     (``--policy``, ``--db``, ``--format``) are taken out of them. This is the path every hook
@@ -312,7 +331,7 @@ def parse_run(rest: Sequence[str]) -> RunArgs:
         raise FatalError(
             f"run needs a stage: one of {', '.join(HOOK_TYPES)} (see 'metawsm-hooks run --help')"
         )
-    if rest[0] in ("-h", "--help"):
+    if rest[0] in _HELP or _asks_help(rest[0], rest[1:]):
         build_parser().parse_args(["run", "--help"])
     stage, hook_args = rest[0], rest[1:]
     if stage not in HOOK_TYPES:
