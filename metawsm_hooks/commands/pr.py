@@ -46,8 +46,10 @@ def record(
     if number is None:
         matched = _PR_NUMBER.search(url)
         number = int(matched.group(1)) if matched else 0
-    if number < 0:
-        raise FatalError("--number must be a positive PR number")
+    elif number < 1:
+        # metawsm's pr_number is NOT NULL DEFAULT 0: 0 is its "no number yet", which the store
+        # never writes over a known number, so a given 0 would be reported and then not kept.
+        raise FatalError(f"--number must be a positive PR number, not {number}")
     if number > MAX_PR_NUMBER:
         what = f"--number {number}" if given is not None else f"the number in {url}"
         raise FatalError(

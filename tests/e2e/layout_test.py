@@ -413,18 +413,28 @@ def test_install_home_in_a_linked_worktree_applies_to_all(tmp_path: Path, hooked
 
 
 @pytest.mark.parametrize(
-    ("number", "code"),
+    ("number", "code", "reason"),
     [
-        pytest.param(str(2**53 - 1), 0, id="largest-exact-float64"),
-        pytest.param(str(2**53), 2, id="above-2^53-1"),
+        pytest.param("1", 0, "", id="one"),
+        pytest.param(str(2**53 - 1), 0, "", id="largest-exact-float64"),
+        pytest.param(str(2**53), 2, "metawsm reads as a JSON float64", id="above-2^53-1"),
+        # 0 is metawsm's "no number": the store would keep the old one while saying recorded.
+        pytest.param("0", 2, "--number must be a positive PR number, not 0", id="zero"),
+        pytest.param("-1", 2, "--number must be a positive PR number, not -1", id="negative"),
     ],
 )
-def test_pr_number_bound(hooked: Path, number: str, code: int) -> None:
+def test_pr_number_bound(hooked: Path, number: str, code: int, reason: str) -> None:
+    assert cli(hooked, "pr", "record", "--url", "https://x/pull/5").returncode == 0
     proc = cli(hooked, "pr", "record", "--url", "https://x/pull/1", "--number", number)
     assert proc.returncode == code, output(proc)
+    [row] = json.loads(cli(hooked, "status", "--format", "json").stdout)["pull_requests"]
     if code:
         assert len(proc.stderr.strip().splitlines()) == 2  # the policy line, then the reason
-        assert "metawsm reads as a JSON float64" in proc.stderr
+        assert reason in proc.stderr
+        assert "recorded" not in output(proc)
+        assert (row["pr_number"], row["pr_url"]) == (5, "https://x/pull/5")
+    else:
+        assert (row["pr_number"], row["pr_url"]) == (int(number), "https://x/pull/1")
 
 
 def test_status_orders_by_time_not_text(tmp_path: Path, hooked: Path) -> None:
