@@ -14,15 +14,25 @@ export PATH="$here/.venv/bin:$here/examples:$PATH"
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/metawsm-demo.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-# A private git identity and config, so the demo never touches yours.
-export HOME="$scratch/home" GIT_CONFIG_NOSYSTEM=1 NO_COLOR=${NO_COLOR:-}
+# A private git identity and config, so the demo never reads or writes yours: git's global file
+# is named outright (an exported GIT_CONFIG_GLOBAL would otherwise win over HOME and receive the
+# demo's settings), the system file is skipped, and the XDG folders (git's other global file,
+# the policy cache) are the scratch home's. Settings passed through the environment, and a
+# repository or metawsm home chosen there, are dropped.
+export HOME="$scratch/home"
+export GIT_CONFIG_GLOBAL="$HOME/.gitconfig" GIT_CONFIG_NOSYSTEM=1
+export XDG_CONFIG_HOME="$HOME/.config" XDG_CACHE_HOME="$HOME/.cache"
+unset GIT_CONFIG GIT_CONFIG_PARAMETERS GIT_CONFIG_COUNT GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+unset METAWSM_HOME METAWSM_POLICY METAWSM_DB METAWSM_CACHE_DIR METAWSM_SKIP
+export NO_COLOR=${NO_COLOR:-}
 mkdir -p "$HOME"
 git config --global user.name "Demo Developer"
 git config --global user.email demo@example.com
 git config --global init.defaultBranch main
 git config --global advice.detachedHead false
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ] && [ -z "$NO_COLOR" ]; then bold='\033[1m' plain='\033[0m'; else bold= plain=; fi
+step() { printf "\n${bold}== %s${plain}\n" "$*"; }
 show() { printf '$ %s\n' "$*"; "$@" && echo "(exit 0)" || echo "(exit $?: blocked)"; }
 
 step "a scratch repository with a bare remote"
@@ -53,6 +63,8 @@ step "onboard: keep that policy, install the hooks, check the setup"
 show metawsm-hooks onboard
 
 step "blocked: committing on a branch that does not fit {ticket}/{repo}/{run}"
+# (main, the policy's workspace.base_branch, is exempt: its first commits pass.)
+git checkout -q -b feature
 echo "feature" > feature.txt
 git add feature.txt
 show git commit -q -m "add feature"
