@@ -13,12 +13,27 @@ from metawsm_hooks.output import Output
 def install_agents(out: Output, agents: Sequence[str]) -> int:
     """Merge the guard into each agent's settings file at the worktree's root."""
     from metawsm_hooks.agent import settings
+    from metawsm_hooks.commands.common import resolved_policy
+    from metawsm_hooks.layout import configured_home
+    from metawsm_hooks.onboard.commit_hint import commit_advice
     from metawsm_hooks.onboard.scripts import default_command
 
     repo = find_repository()
     root = repo.workdir or worktree_root(repo, "install an agent hook into")
-    for agent in dict.fromkeys(agents):
+    chosen = tuple(dict.fromkeys(agents))
+    for agent in chosen:
         out.line(settings.install(root, agent, default_command()))
+    # Settings left uncommitted fail the first push (clean_tree): say how to commit them.
+    advice = commit_advice(
+        repo,
+        root,
+        [settings.settings_path(root, agent) for agent in chosen],
+        summary=f"Add the metawsm-hooks guard for {' and '.join(chosen)}",
+        policy=resolved_policy(None, repo=repo).result.policy,
+        home=configured_home(repo) is not None,
+    )
+    if advice:
+        out.line(advice)
     return EXIT_PASS
 
 

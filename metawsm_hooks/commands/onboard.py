@@ -7,7 +7,7 @@ from pathlib import Path
 
 from metawsm_hooks.commands.common import find_repository, worktree_root
 from metawsm_hooks.commands.doctor import doctor
-from metawsm_hooks.commands.init import init
+from metawsm_hooks.commands.init import init, say_commit
 from metawsm_hooks.commands.install import install
 from metawsm_hooks.output import Output
 
@@ -33,12 +33,16 @@ def onboard(
             f" ({configured.origin}) governs it"
         )
     elif force or not (root / POLICY_RELPATH).exists():
-        init(out, force=force)
+        init(out, force=force, advise=False)
     else:
         out.line(f"kept the existing {root / POLICY_RELPATH} (use --force to replace it)")
     install(out, hook_types=())
     _say_branches(out, root / POLICY_RELPATH)
-    return doctor(out, policy=policy, db=db)
+    code = doctor(out, policy=policy, db=db)
+    if configured is None:
+        # Last, where it is read: a policy left uncommitted fails the first push (clean_tree).
+        say_commit(out, repo, root, policy)
+    return code
 
 
 def _say_branches(out: Output, path: Path) -> None:
