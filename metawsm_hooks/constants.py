@@ -24,6 +24,11 @@ DEFAULT_HOOK_TYPES: Final = ("pre-commit", "commit-msg", "pre-push", "reference-
 # git feeds these hooks a list of refs on stdin.
 STDIN_HOOK_TYPES: Final = frozenset({"pre-push", "pre-receive", "reference-transaction"})
 
+# Bounds on path arguments, checked before anything uses them (a usage error, exit 2): file
+# names as the file system takes them.
+MAX_NAME_BYTES: Final = 255
+MAX_PATH_BYTES: Final = 4096
+
 # Coding agents whose project settings ``install --agent`` merges the PreToolUse guard into.
 AGENTS: Final = ("claude", "codex")
 

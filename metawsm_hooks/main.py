@@ -17,6 +17,8 @@ from metawsm_hooks.constants import (
     DB_ENV,
     DEBUG_ENV,
     HOOK_TYPES,
+    MAX_NAME_BYTES,
+    MAX_PATH_BYTES,
     POLICY_ENV,
     POLICY_RELPATH,
     PR_STATES,
@@ -35,10 +37,6 @@ if TYPE_CHECKING:
     from typing import NoReturn
 
 
-# Bounds on arguments, checked before anything uses them (a usage error, exit 2): file names
-# as the file system takes them.
-MAX_NAME_BYTES = 255
-MAX_PATH_BYTES = 4096
 # An error message quotes at most this much of a value it was given.
 _QUOTED_CHARS = 80
 

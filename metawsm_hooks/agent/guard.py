@@ -7,13 +7,17 @@ exit 2 refuses it, and what is written to stderr is shown to the model: what was
 Claude Code and of Codex; both read exit 2 + stderr the same way, and Codex ignores an exit 2
 with an empty stderr.)
 
-Cost: this runs on every tool call. Input without ``git`` or ``METAWSM_SKIP`` in it is allowed
-after reading stdin, before even the JSON parser is imported; a git command that creates no
-branch, commit or push (``git status``) is allowed after parsing the shell words; only a
-commit, a push, a branch creation or a skip loads the policy.
+Cost: this runs on every tool call. Input without ``git`` or ``METAWSM_SKIP`` in it once quotes
+and backslashes are taken out, and with nothing the shell would expand, is allowed after reading
+stdin, before even the JSON parser is imported; a git command that creates no branch, commit or
+push (``git status``) is allowed after parsing the shell words; git's configured aliases are read
+only for a subcommand git does not have; only a commit, a push, a branch creation or a skip
+loads the policy.
 
-Input that is not a tool call (not JSON, no command) never blocks: it is allowed, with one
-line on stderr saying so.
+Input that is not a tool call (not JSON, no command, an empty, closed or unreadable stdin) never
+blocks: it is allowed, with one line on stderr saying so. A bad argument is a usage error
+(exit 2, which the agent reads as a refusal: the one line says every call is refused until the
+settings are fixed), never silently ignored.
 """
 
 from __future__ import annotations
@@ -21,7 +25,14 @@ from __future__ import annotations
 import os
 import sys
 
-from metawsm_hooks.constants import DEBUG_ENV, RUN_ID_ENV, SKIP_ENV
+from metawsm_hooks.constants import (
+    AGENTS,
+    DEBUG_ENV,
+    MAX_NAME_BYTES,
+    MAX_PATH_BYTES,
+    RUN_ID_ENV,
+    SKIP_ENV,
+)
 from metawsm_hooks.records import Record
 
 # typing costs a measurable share of the guard's start-up; annotations only.
@@ -31,12 +42,14 @@ if TYPE_CHECKING:
     from typing import Any
 
     from metawsm_hooks.agent.rules import Concern
+    from metawsm_hooks.agent.shell import Edit
     from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.output import Output
     from metawsm_hooks.policy import Policy
 
 ALLOW = 0
 DENY = 2
+USAGE = 2  # the README's usage error; to the agent, a refusal that says why
 # Tool names under which agents run shell commands (Codex reports its shell as "Bash" too).
 SHELL_TOOLS = frozenset({"bash", "shell", "local_shell", "exec_command", "container.exec"})
 
@@ -57,36 +70,46 @@ class Denial(Record):
     why: str
     instead: str = ""
     advice: str = ""
+    edit: Edit | None = None
 
 
 def main(argv: Sequence[str], *, stdin: Any = None, stderr: Any = None) -> int:
-    """Decide on one tool call read from ``stdin``; returns 0 (allow) or 2 (deny)."""
+    """Decide on one tool call read from ``stdin``; returns 0 (allow), 2 (deny, or a usage
+    error in ``argv``)."""
+    options = _options(argv)
+    if isinstance(options, str):
+        _say(stderr, options)
+        return USAGE
     stream = stdin if stdin is not None else sys.stdin
     try:
+        if stream is None:  # stdin closed: Python leaves sys.stdin None
+            raise OSError("stdin is closed")
         data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
-    except (OSError, ValueError):
-        data = b""
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # closed, a folder, unreadable: not a tool call
+        _say(stderr, f"pre-tool-use guard: could not read the tool call ({exc}); allowed")
+        return ALLOW
     raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else bytes(data)
-    lowered = raw.lower()
-    # The fast path: nothing here can be git or a skip (a \u escape could hide either).
-    if b"git" not in lowered and b"metawsm_skip" not in lowered and b"\\u" not in raw:
+    if not raw.strip():
+        _say(stderr, "pre-tool-use guard: no tool call on stdin; allowed without a check")
+        return ALLOW
+    if _plainly_not_git(raw):
         return ALLOW
     from metawsm_hooks.output import Output
 
     out = Output(json_mode=True, err=stderr)
     try:
-        options = _options(argv, out)
         command, cwd = _tool_call(raw, out)
         if command is None:
             return ALLOW
         from metawsm_hooks.agent.rules import concerns
 
-        found = concerns(command)
+        guard = Guard(options, out, cwd)
+        found = concerns(command, aliases=guard.aliases)
         if not found:
             return ALLOW
-        return Guard(options, out, cwd).decide(command, found)
+        return guard.decide(command, found)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a guard that fails must not stop the agent's work
@@ -96,21 +119,91 @@ def main(argv: Sequence[str], *, stdin: Any = None, stderr: Any = None) -> int:
         return ALLOW
 
 
-def _options(argv: Sequence[str], out: Output) -> GuardOptions:
+def _plainly_not_git(raw: bytes) -> bool:
+    """The fast path: nothing in the input can run git or set a skip. Quotes and backslashes
+    are taken out first (``g""it``, ``gi\\t`` are git to the shell); a ``$`` or backtick
+    (``$'\\x67it'``, ``$GIT``, substitutions), a pattern or brace list (``/usr/bin/g?t``,
+    ``{g,}it``) or a JSON ``\\u`` escape can hide either, so their lines are parsed."""
+    if b"\\u" in raw or any(c in raw for c in b"$`*?"):
+        return False
+    if _bracketed(raw, b"[", b"]") or _bracketed(raw, b"{", b"}", list_only=True):
+        return False
+    plain = raw.translate(None, b"\"\\'").lower()
+    return b"git" not in plain and b"metawsm_skip" not in plain
+
+
+def _bracketed(raw: bytes, opening: bytes, closing: bytes, *, list_only: bool = False) -> bool:
+    """Whether ``raw`` holds a pattern bracket (``g[i]t``) or brace list (``{g,}it``): one with
+    no quote or blank inside, which JSON's own brackets always have around their strings."""
+    start = raw.find(opening)
+    while start != -1:
+        end = raw.find(closing, start + 1)
+        if end == -1:
+            return False
+        inside = raw[start + 1 : end]
+        plain = inside and not any(c in inside for c in b"\"' \t\n\\")
+        if plain and (not list_only or b"," in inside or b".." in inside):
+            return True
+        start = raw.find(opening, start + 1)
+    return False
+
+
+def _say(stderr: Any, text: str) -> None:
+    """One line on stderr without the output module (its import is not paid on these paths)."""
+    stream = stderr if stderr is not None else sys.stderr
+    try:
+        if stream is not None:
+            stream.write(f"metawsm-hooks: {text}\n")
+            stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _options(argv: Sequence[str]) -> GuardOptions | str:
+    """The guard's options, or the one-line usage error for a bad argument: the guard runs from
+    the agent's settings, and a typo there must be said, not silently ignored."""
     values: dict[str, str] = {}
     index = 0
     while index < len(argv):
         flag, eq, value = argv[index].partition("=")
         index += 1
-        if flag in ("--agent", "--policy", "--db"):
-            if not eq and index < len(argv):
-                value = argv[index]
-                index += 1
-            values[flag] = value
-        else:
-            out.note(f"pre-tool-use guard: ignored the unknown argument {flag!r}")
+        if flag not in ("--agent", "--policy", "--db"):
+            return _usage(f"unrecognized argument {_shown(argv[index - 1])}")
+        if not eq:
+            if index >= len(argv):
+                return _usage(f"{flag} needs a value")
+            value = argv[index]
+            index += 1
+        if flag == "--agent" and value not in AGENTS:
+            return _usage(f"--agent {_shown(value)}: choose from {', '.join(AGENTS)}")
+        if flag != "--agent" and not _is_path(value):
+            return _usage(f"{flag} {_shown(value)}: not a usable path")
+        values[flag] = value
     return GuardOptions(
         agent=values.get("--agent", ""), policy=values.get("--policy"), db=values.get("--db")
+    )
+
+
+def _usage(problem: str) -> str:
+    return (
+        f"usage error: agent pre-tool-use: {problem}; the guard's command in the agent's"
+        " settings is wrong, and the agent reads this exit code 2 as a refusal, so every shell"
+        " command is refused until it is fixed (run `metawsm-hooks install --agent claude|codex`"
+        " again)"
+    )
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 80 else value[:80] + "…")
+
+
+def _is_path(value: str) -> bool:
+    encoded = os.fsencode(value)
+    return (
+        bool(value)
+        and "\0" not in value
+        and len(encoded) <= MAX_PATH_BYTES
+        and all(len(part) <= MAX_NAME_BYTES for part in encoded.split(b"/"))
     )
 
 
@@ -159,6 +252,9 @@ class Guard:
         self.cwd = cwd
         self._repos: dict[str, Repository | None] = {}
         self._policies: dict[str, Policy | None] = {}
+        self._aliases: dict[str, dict[str, str]] = {}
+        self._line = ""
+        self._renamed: set[tuple[str | None, str]] = set()  # refused new branches, renamed
 
     # -- places ------------------------------------------------------------------------------
 
@@ -166,6 +262,32 @@ class Guard:
         if concern.folder in (None, "?"):
             return self.cwd
         return os.path.normpath(os.path.join(self.cwd, concern.folder))
+
+    def aliases(self, folder: str | None) -> dict[str, str]:
+        """git's configured aliases where git runs (``folder`` relative to the tool call's
+        cwd), by lower-case name: one ``git config --get-regexp`` read per folder, only for a
+        git subcommand that is not git's own."""
+        where = self.cwd if folder in (None, "?") else os.path.join(self.cwd, str(folder))
+        if where not in self._aliases:
+            import subprocess
+
+            found: dict[str, str] = {}
+            try:
+                proc = subprocess.run(
+                    ["git", "config", "-z", "--get-regexp", r"^alias\."],
+                    cwd=where if os.path.isdir(where) else self.cwd,
+                    capture_output=True,
+                    check=False,
+                )
+                entries = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+            except OSError:
+                entries = []
+            for entry in entries:
+                key, _, value = entry.partition("\n")
+                if key.lower().startswith("alias."):
+                    found[key[len("alias.") :].lower()] = value
+            self._aliases[where] = found
+        return self._aliases[where]
 
     def repository(self, folder: str) -> Repository | None:
         if folder not in self._repos:
@@ -211,6 +333,7 @@ class Guard:
     # -- deciding ----------------------------------------------------------------------------
 
     def decide(self, command: str, found: Sequence[Concern]) -> int:
+        self._line = command
         denials: list[Denial] = []
         for concern in found:
             denial = self.judge(concern)
@@ -225,6 +348,14 @@ class Guard:
     def judge(self, concern: Concern) -> Denial | None:
         if concern.kind == "bypass":
             return _bypass(concern)
+        if concern.kind == "unreadable":
+            return Denial(
+                what=concern.what,
+                key="git_pr.required_checks",
+                why=concern.value + "; a guard that cannot read a command refuses it",
+                advice="write the git command out in full: no variables, substitutions,"
+                " aliases or argument feeders (xargs, parallel, find -exec)",
+            )
         folder = self.folder(concern)
         repo = self.repository(folder)
         if concern.kind == "skip":
@@ -238,6 +369,7 @@ class Guard:
                 instead=concern.instead,
                 advice="fix what the check reports instead; a person may allow skips by"
                 " setting hooks.agents.allow_skip to true in the policy",
+                edit=concern.edit,
             )
         if repo is None:
             return None  # git itself will refuse to run outside a repository
@@ -278,10 +410,21 @@ class Guard:
         )
 
     def _new_branch(self, concern: Concern, policy: Policy, repo: Repository) -> Denial | None:
+        from metawsm_hooks.agent.shell import is_dynamic, rewrite
+
+        if is_dynamic(concern.value):
+            return Denial(
+                what=f"creating branch '{concern.value}'",
+                key="git_pr.branch_template",
+                why=f"the guard cannot tell the name '{concern.value}' becomes, so not whether"
+                " it fits git_pr.branch_template",
+                advice="write the branch name out",
+            )
         mismatch = self._mismatch(concern.value, policy, repo)
         if mismatch is None:
             return None
         why, fitting = mismatch
+        self._renamed.add((concern.folder, concern.value))
         words = tuple(fitting if w == concern.value else w for w in concern.command.words)
         fixed = concern.command._replace(words=words)
         return Denial(
@@ -290,12 +433,23 @@ class Guard:
             why=why + "; the commit and push hooks would refuse its commits",
             instead=fixed.text(),
             advice="use the run's real ticket and run id in the name",
+            edit=rewrite(self._line, fixed),
         )
 
     def _commit(self, concern: Concern, policy: Policy, repo: Repository) -> Denial | None:
         if _skips_branch(policy):
             return None
+        from metawsm_hooks.agent.shell import is_dynamic, rewrite
+
         branch = concern.value
+        if is_dynamic(branch):
+            return Denial(
+                what=f"committing on branch '{branch}'",
+                key="git_pr.branch_template",
+                why=f"the guard cannot tell the branch '{branch}' becomes, so not whether it"
+                " fits git_pr.branch_template",
+                advice="write the branch name out",
+            )
         if not branch:
             head = repo.head()
             if head.detached or not head.branch:
@@ -305,11 +459,17 @@ class Guard:
         if mismatch is None:
             return None
         why, fitting = mismatch
+        # The line keeps everything it does (a switch to the branch first included); the
+        # branch the commit lands on is renamed right before it, unless the refused creation
+        # of that branch is already given the fitting name.
+        renamed = (concern.folder, branch) in self._renamed
+        before = "" if renamed else f"{_rename_here(concern.command, fitting)} && "
         return Denial(
             what=f"committing on branch '{branch}'",
             key="git_pr.branch_template",
             why=why + "; the pre-commit hook would refuse the commit",
             instead=f"{_rename(concern.folder, fitting)} && {concern.command.text()}",
+            edit=rewrite(self._line, concern.command, before=before),
         )
 
     def _push(self, concern: Concern, policy: Policy, repo: Repository) -> Denial | None:
@@ -328,7 +488,10 @@ class Guard:
             if other != name and remotes.is_allowed(repo.remote_url(other) or "", allowed)
         ]
         instead = ""
+        edit = None
         if fitting:
+            from metawsm_hooks.agent.shell import rewrite
+
             words = list(concern.command.words)
             if concern.value and concern.value in words:
                 words[words.index(concern.value)] = fitting[0]
@@ -336,6 +499,7 @@ class Guard:
                 sub = words.index("push") if "push" in words else len(words) - 1
                 words.insert(sub + 1, fitting[0])
             instead = concern.command._replace(words=tuple(words)).text()
+            edit = rewrite(self._line, concern.command, words=tuple(words))
         shown = redact(url)
         return Denial(
             what=f"pushing to {shown}",
@@ -343,17 +507,25 @@ class Guard:
             why=f"{remotes.describe(shown)} is not in git_pr.allowed_repos ({', '.join(allowed)})",
             instead=instead,
             advice="" if instead else "push to one of the allowed repositories",
+            edit=edit,
         )
 
     # -- telling -----------------------------------------------------------------------------
 
     def explain(self, command: str, denials: Sequence[Denial]) -> None:
-        """What was refused and why, one line each, then the commands that would be accepted
-        (one that another one already contains is not repeated)."""
+        """What was refused and why, one line each, then what would be accepted: the whole
+        line with every refused part fixed, when each can be; else the commands that would be
+        accepted (one that another one already contains is not repeated)."""
+        from metawsm_hooks.agent.shell import apply
+
         self.out.note(f"refused: {redact(command)}")
         for denial in denials:
             self.out.note(f"- {redact(denial.what)}: {redact(denial.why)} (policy: {denial.key})")
-        insteads = [d.instead for d in denials if d.instead]
+        edits = [d.edit for d in denials if d.edit is not None]
+        if len(edits) == len(denials):
+            insteads = [apply(command, edits)]
+        else:
+            insteads = [d.instead for d in denials if d.instead]
         for instead in dict.fromkeys(insteads):
             if not any(instead != other and instead in other for other in insteads):
                 self.out.note(f"run instead: {redact(instead)}")
@@ -433,6 +605,7 @@ def _bypass(concern: Concern) -> Denial:
         why=why,
         instead=concern.instead,
         advice=advice,
+        edit=concern.edit,
     )
 
 
@@ -442,6 +615,18 @@ def _rename(folder: str | None, name: str) -> str:
 
     where = f"-C {shlex.quote(folder)} " if folder not in (None, "?") else ""
     return f"git {where}branch -m {shlex.quote(name)}"
+
+
+def _rename_here(command: Any, name: str) -> str:
+    """The command that renames the branch checked out where the git ``command`` runs (its own
+    global options kept: ``-C``, ``--git-dir``)."""
+    import shlex
+
+    from metawsm_hooks.agent.rules import parse_git
+
+    call = parse_git(command)
+    head = tuple(command.words[1 : call.sub_index]) if call is not None else ()
+    return shlex.join(("git", *head, "branch", "-m", name))
 
 
 def _skips(check: str, policy: Policy) -> bool:

@@ -10,6 +10,15 @@
 - the branch a command creates (``git checkout -b``, ``git switch -c``, ``git branch NAME``,
   ``git worktree add -b``), the commits it makes and the pushes, which the guard checks against
   ``git_pr.branch_template`` and ``git_pr.allowed_repos``.
+- what the guard cannot read where it matters (``unreadable``, refused): a command word or git
+  subcommand the shell computes, an argument of ``git commit``/``push``/``merge``/``pull`` the
+  shell computes that could become an option, git run by ``xargs``/``parallel``/``find -exec``
+  with arguments the line does not show, an alias whose value is unknown.
+
+git aliases are resolved as git resolves them (source: git's git.c, ``run_argv`` and
+``handle_alias``): never for one of git's own commands; ``-c alias.X``, ``--config-env`` and the
+command's ``GIT_CONFIG_*`` first, then a ``git config alias.X`` earlier in the line, then the
+configured ones; a ``!`` alias is a shell line run with the arguments after it.
 
 git's option syntax is followed (source: git's parse-options): long options may be abbreviated
 to any unambiguous prefix, short options combine (``-anm MSG``), an option's value may be
@@ -20,10 +29,28 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from typing import NamedTuple
 
-from metawsm_hooks.agent.shell import SimpleCommand, simple_commands
+from metawsm_hooks.agent.shell import (
+    Edit,
+    SimpleCommand,
+    Word,
+    is_dynamic,
+    is_split,
+    rewrite,
+    simple_commands,
+)
+from metawsm_hooks.agent.shell import words as shell_words
 from metawsm_hooks.constants import SKIP_ENV
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    # (folder relative to the tool call's cwd, None: there) -> git's configured aliases there,
+    # by lower-case name (``git config --get-regexp '^alias\\.'``).
+    AliasReader = Callable[[str | None], Mapping[str, str]]
 
 HOOKS_PATH = "core.hookspath"
 _SKIP = re.compile(re.escape(SKIP_ENV) + r"\+?=")
@@ -86,17 +113,58 @@ _BRANCH_NOT_CREATING = frozenset(
     }
 )
 _BRANCH_RENAMING = frozenset({"-m", "-M", "--move", "-c", "-C", "--copy"})
+# Subcommands whose hooks the policy's checks run in (pull runs merge's).
+_HOOKED = frozenset({"commit", "push", "merge", "pull"})
+# Words that make a command the guard cannot name worth refusing: git's that matter here.
+_MATTERS = frozenset(
+    {"commit", "push", "merge", "pull", "config", "checkout", "switch", "branch", "worktree"}
+)
+_MAX_ALIASES = 8
+_BRANCH_QUERIES = frozenset(
+    {
+        "git branch --show-current",
+        "git rev-parse --abbrev-ref HEAD",
+        "git symbolic-ref --short HEAD",
+        "git symbolic-ref --short -q HEAD",
+    }
+)
+# git's own commands, which no alias can replace (``git --list-cmds=main,others`` of git 2.39
+# and later additions); a subcommand outside this list may be an alias and is looked up.
+_GIT_COMMAND_NAMES = """
+    add am annotate apply archimport archive backfill bisect blame branch bugreport bundle
+    cat-file check-attr check-ignore check-mailmap check-ref-format checkout checkout-index
+    cherry cherry-pick citool clean clone column commit commit-graph commit-tree config
+    count-objects credential credential-cache credential-store cvsexportcommit cvsimport
+    cvsserver daemon describe diagnose diff diff-files diff-index diff-pairs diff-tree difftool
+    fast-export fast-import fetch fetch-pack filter-branch fmt-merge-msg for-each-ref
+    for-each-repo format-patch fsck fsck-objects fsmonitor--daemon gc get-tar-commit-id grep gui
+    hash-object help hook http-backend http-fetch http-push imap-send index-pack init init-db
+    instaweb interpret-trailers last-modified log ls-files ls-remote ls-tree mailinfo mailsplit
+    maintenance merge merge-base merge-file merge-index merge-octopus merge-one-file merge-ours
+    merge-recursive merge-resolve merge-subtree merge-tree mergetool mktag mktree
+    multi-pack-index mv name-rev notes p4 pack-objects pack-redundant pack-refs patch-id
+    prune prune-packed pull push quiltimport range-diff read-tree rebase receive-pack reflog
+    refs remote repack replace replay repo request-pull rerere reset restore rev-list rev-parse
+    revert rm send-email send-pack sh-i18n shell shortlog show show-branch show-index show-ref
+    sparse-checkout stage stash status stripspace submodule subtree svn switch symbolic-ref tag
+    unpack-file unpack-objects update-index update-ref update-server-info upload-archive
+    upload-pack var verify-commit verify-pack verify-tag version web--browse whatchanged
+    worktree write-tree
+"""
+GIT_COMMANDS = frozenset(_GIT_COMMAND_NAMES.split())
 
 
 class Concern(NamedTuple):
     """One thing in a command line the guard must decide on.
 
     ``kind``: ``bypass`` (refused), ``skip`` (refused unless ``hooks.agents.allow_skip``),
-    ``branch`` (a new branch named ``value``), ``commit`` (a commit on the current branch, or
-    on ``value`` when the line switched to it first), ``push`` (``value``: the remote or URL
+    ``unreadable`` (refused: ``what`` is the part whose effect the line does not show, ``value``
+    why), ``branch`` (a new branch named ``value``), ``commit`` (a commit on the current branch,
+    or on ``value`` when the line switched to it first), ``push`` (``value``: the remote or URL
     named, '' for the default one). ``folder`` is where git runs relative to the tool call's
     ``cwd`` (None: there). ``what`` names the refused part; ``instead`` is the simple command
-    without it (bypass and skip only).
+    without it, ``edit`` the change that takes it out of the whole line (None for a command
+    nested in a string) (bypass and skip only).
     """
 
     kind: str
@@ -105,6 +173,7 @@ class Concern(NamedTuple):
     instead: str = ""
     value: str = ""
     folder: str | None = None
+    edit: Edit | None = None
 
 
 class GitCall(NamedTuple):
@@ -118,34 +187,80 @@ class GitCall(NamedTuple):
     sub_index: int  # index of the subcommand in the command's words
 
 
-def concerns(text: str) -> list[Concern]:
+class _Line:
+    """What one line's earlier commands change for its later ones."""
+
+    def __init__(self, text: str, aliases: AliasReader | None) -> None:
+        self.text = text
+        self.read_aliases = aliases
+        self.switched: dict[str | None, str] = {}
+        self.defined: dict[str, str] = {}  # aliases an earlier `git config alias.X` sets
+        self.found: list[Concern] = []
+
+
+def concerns(text: str, *, aliases: AliasReader | None = None) -> list[Concern]:
     """Everything in the shell line ``text`` the guard decides on, in the order it would run.
 
     Every concern of one simple command carries that command with all its refused parts taken
     out (``instead``), so the command offered in their place is accepted as a whole.
+    ``aliases`` reads git's configured aliases (only for a git subcommand that is not one of
+    git's own, which no alias can replace); without it only the line's own aliases are known.
     """
-    found: list[Concern] = []
-    switched: dict[str | None, str] = {}
+    line = _Line(text, aliases)
     for command in simple_commands(text):
-        refused = _skip_concerns(command) + _environment_bypasses(command)
-        parts = {c.what for c in refused}
-        clean = command._replace(
-            assignments=tuple(w for w in command.assignments if w not in parts)
-        )
-        if command.name in _DECLARERS:
-            words = tuple(w for w in command.words if w not in parts)
-            clean = clean._replace(words=words if len(words) > 1 else ())
-        if command.name == "git":
-            call = parse_git(clean)
-            if call is not None:
-                clean, more = _git_concerns(clean, call, switched)
-                refused += more
-        instead = clean.text() if clean.words else ""
-        found.extend(
-            c._replace(instead=instead, command=clean) if c.kind in ("bypass", "skip") else c
-            for c in refused
-        )
-    return found
+        line.found.extend(_command_concerns(command, line, 0))
+    return line.found
+
+
+def _command_concerns(command: SimpleCommand, line: _Line, depth: int) -> list[Concern]:
+    refused = _skip_concerns(command) + _environment_bypasses(command)
+    parts = {c.what for c in refused}
+    clean = command._replace(
+        assignments=tuple(w for w in command.assignments if w not in parts),
+        dropped=tuple(w for w in command.assignments if w in parts),
+    )
+    if command.name in _DECLARERS:
+        words = tuple(w for w in command.words if w not in parts)
+        clean = clean._replace(words=words if len(words) > 1 else ())
+    refused += _unreadable_command(command)
+    if command.name == "git":
+        call = parse_git(clean)
+        if call is not None:
+            clean, more = _git_concerns(clean, call, line, depth)
+            refused += more
+        elif command.fed:
+            refused.append(
+                _unreadable(command, command.fed, f"{command.fed} gives git its subcommand")
+            )
+    edit = rewrite(line.text, clean) if clean.words else None
+    instead = clean.text() if clean.words else ""
+    return [
+        c._replace(instead=instead, command=clean, edit=edit) if c.kind in ("bypass", "skip") else c
+        for c in refused
+    ]
+
+
+def _unreadable(command: SimpleCommand, what: str, why: str) -> Concern:
+    return Concern("unreadable", command, what=what, value=why)
+
+
+def _unreadable_command(command: SimpleCommand) -> list[Concern]:
+    """A command word the shell computes (``$GIT``, ``$(which git)``, a glob) with arguments
+    that would matter to git."""
+    if not command.words or not is_dynamic(command.words[0]):
+        return []
+    for word in command.words[1:]:
+        lowered = word.lower()
+        if lowered in _MATTERS or "no-verify" in lowered or HOOKS_PATH in lowered:
+            return [
+                _unreadable(
+                    command,
+                    command.words[0],
+                    f"the guard cannot tell which command '{command.words[0]}' runs, and"
+                    f" '{word}' suggests git",
+                )
+            ]
+    return []
 
 
 def parse_git(command: SimpleCommand) -> GitCall | None:
@@ -156,7 +271,7 @@ def parse_git(command: SimpleCommand) -> GitCall | None:
     index = 1
     while index < len(words):
         word = words[index]
-        if not word.startswith("-"):
+        if not word.startswith("-") or is_split(word):
             return GitCall(tuple(config), folder, word, index)
         name, eq, attached = word.partition("=")
         value: str | None = attached if eq else None
@@ -177,7 +292,7 @@ def parse_git(command: SimpleCommand) -> GitCall | None:
 
 
 def _join(folder: str | None, more: str) -> str:
-    if folder == "?" or "$" in more:
+    if folder == "?" or "$" in more or is_dynamic(more):
         return "?"
     if folder is None or os.path.isabs(more) or more == "":
         return more or (folder or ".")
@@ -206,38 +321,140 @@ def _environment_bypasses(command: SimpleCommand) -> list[Concern]:
     return found
 
 
+def _environment_config(command: SimpleCommand) -> dict[str, str]:
+    """The configuration the command's own environment gives git (``GIT_CONFIG_COUNT`` with
+    ``GIT_CONFIG_KEY_<n>``/``GIT_CONFIG_VALUE_<n>``, ``GIT_CONFIG_PARAMETERS``), by lower-case
+    key; a value the shell computes stays a dynamic word."""
+    values = dict(word.partition("=")[::2] for word in command.assignments)
+    found: dict[str, str] = {}
+    for item in shell_words(values.get("GIT_CONFIG_PARAMETERS", "")):
+        key, _, value = item.partition("=")
+        found[key.lower()] = value
+    count = values.get("GIT_CONFIG_COUNT", "0")
+    for n in range(int(count) if count.isdigit() else 0):
+        named = values.get(f"GIT_CONFIG_KEY_{n}")
+        if named is not None:
+            found[named.lower()] = values.get(f"GIT_CONFIG_VALUE_{n}", "")
+    return found
+
+
+def _alias(name: str, command: SimpleCommand, call: GitCall, line: _Line) -> str | None:
+    """The alias git would run for ``git NAME`` (source: git's git.c, run_argv/handle_alias:
+    an alias never replaces a git command; ``-c`` and the environment's configuration come
+    before the files'), None when there is none."""
+    key = "alias." + name.lower()
+    for _, config_key, value in reversed(call.config):
+        if config_key == key:
+            if value.startswith("$"):  # --config-env: the value of an environment variable
+                assigned = [
+                    w.partition("=")[2]
+                    for w in command.assignments
+                    if w.startswith(value[1:] + "=")
+                ]
+                return assigned[-1] if assigned else Word(value, dynamic=True)
+            return value
+    from_environment = _environment_config(command)
+    if key in from_environment:
+        return from_environment[key]
+    if name.lower() in line.defined:
+        return line.defined[name.lower()]
+    if line.read_aliases is None:
+        return None
+    return line.read_aliases(call.folder).get(name.lower())
+
+
+def _expand_alias(
+    command: SimpleCommand, call: GitCall, alias: str, line: _Line, depth: int
+) -> tuple[SimpleCommand, list[Concern]]:
+    """The concerns of ``git ALIAS ARGS`` run as git runs it: a ``!`` alias as a shell line
+    with the arguments after it, any other as git's arguments in place of the alias."""
+    words = command.words
+    args = words[call.sub_index + 1 :]
+    name = words[call.sub_index]
+    if is_dynamic(alias):
+        why = f"the guard cannot read the alias git would run for 'git {name}'"
+        return command, [_unreadable(command, f"git {name}", why)]
+    if alias.startswith("!"):  # a shell line, its concerns complete with what to run instead
+        script = alias[1:] + (" " + shlex.join(args) if args else "")
+        for inner in simple_commands(script, cwd=call.folder, depth=1):
+            line.found.extend(_command_concerns(inner, line, depth + 1))
+        return command, []
+    # Expanded, the alias name is replaced; the settings that defined it are left out.
+    drop = _config_words(words, call, lambda key: key.startswith("alias."))
+    head = tuple(word for index, word in enumerate(words[: call.sub_index]) if index not in drop)
+    expanded = command._replace(words=head + tuple(shell_words(alias)) + args)
+    inner_call = parse_git(expanded)
+    if inner_call is None:
+        return command, []
+    return _git_concerns(expanded, inner_call, line, depth + 1)
+
+
 def _git_concerns(
-    command: SimpleCommand, call: GitCall, switched: dict[str | None, str]
+    command: SimpleCommand, call: GitCall, line: _Line, depth: int
 ) -> tuple[SimpleCommand, list[Concern]]:
     """The git command with its bypasses taken out, and its concerns (those that need the
     repository carry the cleaned command)."""
     found: list[Concern] = []
     words = command.words
-    drop: set[int] = set()
-    for index, key, value in call.config:
-        if key == HOOKS_PATH:
-            drop.add(index)
-            if "=" not in words[index] or words[index] == "-c":
-                drop.add(index + 1)
-            found.append(Concern("bypass", command, f"-c core.hooksPath={value}"))
+    sub = call.subcommand
+    if is_dynamic(sub):
+        why = f"the guard cannot tell which git command '{sub}' runs; write it out"
+        return command, [_unreadable(command, sub, why)]
+    if sub not in GIT_COMMANDS and depth < _MAX_ALIASES:
+        alias = _alias(sub, command, call, line)
+        if alias is not None:
+            return _expand_alias(command, call, alias, line, depth)
+    drop = _config_words(words, call, lambda key: key == HOOKS_PATH)
+    found.extend(
+        Concern("bypass", command, f"-c core.hooksPath={value}")
+        for _, key, value in call.config
+        if key == HOOKS_PATH
+    )
     sub_index = call.sub_index
+    hooked = sub in _HOOKED
+    if hooked:
+        for word in words[1:sub_index]:
+            if is_dynamic(word):
+                why = f"the guard cannot tell whether '{word}' switches git's hooks off"
+                found.append(_unreadable(command, word, why))
     head = tuple(w for i, w in enumerate(words[: sub_index + 1]) if i not in drop)
     args = words[sub_index + 1 :]
-    sub = call.subcommand
+    if command.fed and _fed_matters(sub, args):
+        why = (
+            f"{command.fed} runs 'git {sub}' with arguments the guard cannot see (they could"
+            " add --no-verify or name a branch); run git with its arguments written out"
+        )
+        found.append(_unreadable(command, f"{command.fed} … git {sub}", why))
     if sub == "config":
-        what = _config_writes_hooks_path(args)
-        if what:
-            found.append(Concern("bypass", command, what))
-            return command._replace(words=()), found
-    elif sub in ("commit", "push", "merge"):
+        written = _config_write(args)
+        if written is not None:
+            key, value = written
+            if is_dynamic(key):
+                why = f"the guard cannot tell which setting '{key}' is (core.hooksPath?)"
+                found.append(_unreadable(command, key, why))
+            elif key.lower() == HOOKS_PATH:
+                found.append(Concern("bypass", command, "git config " + " ".join(args)))
+                return command._replace(words=()), found
+            elif key.lower().startswith("alias."):
+                line.defined[key.lower()[len("alias.") :]] = (
+                    value if value is not None else Word("", dynamic=True)
+                )
+    elif hooked:
         dropped = _without_no_verify(args, commit=sub == "commit")
         if dropped is not None:
             args, what = dropped
             found.append(Concern("bypass", command, what))
+        unknown = _unreadable_argument(args, commit=sub == "commit")
+        if unknown is not None:
+            why = (
+                f"the guard cannot tell what '{unknown}' becomes when the shell runs it (it"
+                " could add --no-verify); write the value out"
+            )
+            found.append(_unreadable(command, unknown, why))
     clean = command._replace(words=head + args)
     if sub == "commit":
         found.append(
-            Concern("commit", clean, value=switched.get(call.folder, ""), folder=call.folder)
+            Concern("commit", clean, value=line.switched.get(call.folder, ""), folder=call.folder)
         )
     elif sub == "push":
         found.append(Concern("push", clean, value=_push_remote(args), folder=call.folder))
@@ -245,13 +462,81 @@ def _git_concerns(
         created = _created_branch(sub, args)
         if created is not None:
             found.append(Concern("branch", clean, value=created, folder=call.folder))
-            if sub in ("checkout", "switch"):
-                switched[call.folder] = created
+            if sub in ("checkout", "switch") or _renames_current(sub, args):
+                line.switched[call.folder] = created
         elif sub in ("checkout", "switch"):
             target = _switch_target(args)
             if target is not None:
-                switched[call.folder] = target
+                line.switched[call.folder] = target
     return clean, found
+
+
+def _config_words(words: tuple[str, ...], call: GitCall, chosen: Callable[[str], bool]) -> set[int]:
+    """The indexes of the words of the ``-c``/``--config-env`` settings whose key is chosen."""
+    found: set[int] = set()
+    for index, key, _ in call.config:
+        if chosen(key):
+            found.add(index)
+            if words[index] in ("-c", "--config-env"):
+                found.add(index + 1)
+    return found
+
+
+def _renames_current(sub: str, args: tuple[str, ...]) -> bool:
+    """``git branch -m NEW``: the branch checked out is renamed (later commits land on NEW)."""
+    if sub != "branch" or not any(w in ("-m", "-M", "--move") for w in args):
+        return False
+    return len([w for w in args if not w.startswith("-")]) == 1
+
+
+def _fed_matters(sub: str, args: tuple[str, ...]) -> bool:
+    """Whether arguments added after ``git SUB ARGS`` could bypass the hooks or create or pick
+    a branch the guard would check."""
+    if sub in _HOOKED or sub == "config" or sub not in GIT_COMMANDS:
+        return True
+    if sub in ("checkout", "switch", "branch", "worktree"):
+        return not any(w in ("-d", "-D", "--delete", "--", "-l", "--list") for w in args)
+    return False
+
+
+def _unreadable_argument(args: tuple[str, ...], *, commit: bool) -> str | None:
+    """The first argument of ``git commit``/``push``/``merge`` the shell computes that could
+    become an option: a dynamic word that is not an option's value, or one the shell may split
+    (a quoted value, like ``-m "$MSG"``, stays one word)."""
+    valued = _COMMIT_LONG_VALUE if commit else _PUSH_LONG_VALUE
+    index = 0
+    while index < len(args):
+        word = args[index]
+        index += 1
+        if word == "--":
+            return None  # paths follow
+        if is_dynamic(word):
+            attached = word.startswith("--") and "=" in word.partition("$")[0]
+            attached = attached or (commit and word[:2] in ("-m", "-F") and len(word) > 2)
+            if is_split(word) or not (attached or _names_the_branch(word)):
+                return word
+            continue
+        if word.startswith("--"):
+            if word in valued and index < len(args):
+                if is_split(args[index]):
+                    return args[index]
+                index += 1
+        elif word.startswith("-") and len(word) > 1:
+            takes_next = _commit_cluster(word)[1] if commit else word == "-o"
+            if takes_next and index < len(args):
+                if is_split(args[index]):
+                    return args[index]
+                index += 1
+    return None
+
+
+def _names_the_branch(word: str) -> bool:
+    """A quoted ``"$(git branch --show-current)"`` (or the rev-parse, symbolic-ref spelling):
+    a branch name, which never starts with '-'."""
+    inner: tuple[str, ...] = getattr(word, "inner", ())
+    if len(inner) != 1 or word != f"$({inner[0]})":
+        return False
+    return " ".join(shell_words(inner[0])) in _BRANCH_QUERIES
 
 
 def _is_no_verify(word: str) -> bool:
@@ -325,32 +610,40 @@ def _commit_cluster(word: str) -> tuple[str, bool]:
     return letters, False
 
 
-def _config_writes_hooks_path(args: tuple[str, ...]) -> str:
-    """'' unless ``git config ARGS`` sets, adds, replaces or unsets core.hooksPath."""
+def _config_write(args: tuple[str, ...]) -> tuple[str, str | None] | None:
+    """(key, value) when ``git config ARGS`` sets, adds or replaces a key; (key, None) when it
+    unsets one; None when it writes no key (reads, lists, edits)."""
     positional: list[str] = []
     writes = False
     reads = False
+    unsets = False
     index = 0
     while index < len(args):
         word = args[index]
         index += 1
-        if word in ("--unset", "--unset-all", "--replace-all", "--add", "--rename-section"):
+        if word in ("--unset", "--unset-all"):
+            writes = unsets = True
+        elif word in ("--replace-all", "--add", "--rename-section"):
             writes = True
         elif word in ("--get", "--get-all", "--get-regexp", "--list", "-l", "--get-urlmatch"):
             reads = True
         elif word in ("--file", "-f", "--blob", "--type", "--default", "--comment", "--value"):
             index += 1
-        elif not word.startswith("-"):
+        elif not word.startswith("-") or is_split(word):
             positional.append(word)
-    if positional[:1] in (["set"], ["unset"]):
+    if positional[:1] == ["set"]:
         writes, positional = True, positional[1:]
+    elif positional[:1] == ["unset"]:
+        writes, unsets, positional = True, True, positional[1:]
     elif positional[:1] in (["get"], ["list"], ["edit"]):
-        return ""
-    if not positional or positional[0].lower() != HOOKS_PATH or reads:
-        return ""
+        return None
+    if not positional or reads:
+        return None
+    if unsets:
+        return positional[0], None
     if writes or len(positional) > 1:
-        return "git config " + " ".join(args)
-    return ""
+        return positional[0], positional[1] if len(positional) > 1 else None
+    return None
 
 
 def _push_remote(args: tuple[str, ...]) -> str:

@@ -213,3 +213,183 @@ def test_credentials_are_redacted(text: str, shown: str) -> None:
 )
 def test_actor_markers(environ: dict[str, str], actor: Actor) -> None:
     assert actor_from(environ) == actor
+
+
+ALIASES = {"ci": "commit -n", "sci": "!git commit -n", "st": "status", "chain": "ci -m x"}
+
+
+def refusals(text: str) -> list[tuple[str, str]]:
+    """(kind, what) of every refused part, the repository's aliases being ALIASES."""
+    found = concerns(text, aliases=lambda folder: ALIASES)
+    return [(c.kind, c.what) for c in found if c.kind in ("bypass", "skip", "unreadable")]
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        # Quote removal, in the command word and in its arguments.
+        pytest.param('g""it commit -n -m x', [("bypass", "-n")], id="quotes-in-git"),
+        pytest.param("gi\\t commit -n -m x", [("bypass", "-n")], id="backslash-in-git"),
+        pytest.param("g'it' commit -n -m x", [("bypass", "-n")], id="single-quotes-in-git"),
+        pytest.param("'git' 'commit' -n", [("bypass", "-n")], id="quoted-words"),
+        pytest.param("$'git' commit -n", [("bypass", "-n")], id="ansi-c-git"),
+        pytest.param("$'\\x67it' commit -n", [("bypass", "-n")], id="ansi-c-hex-git"),
+        pytest.param("git c''ommit -n", [("bypass", "-n")], id="quotes-in-subcommand"),
+        pytest.param(
+            'git commit --no-""verify -m x', [("bypass", "--no-verify")], id="quotes-in-option"
+        ),
+        pytest.param('git commit -""n -m x', [("bypass", "-n")], id="quotes-in-short-option"),
+        pytest.param("git commit -\\n -m x", [("bypass", "-n")], id="backslash-in-option"),
+        pytest.param(
+            "git commit $'--no-verify' -m x", [("bypass", "--no-verify")], id="ansi-c-option"
+        ),
+        pytest.param(
+            "git push $'--no-\\166erify'", [("bypass", "--no-verify")], id="ansi-c-octal-option"
+        ),
+        pytest.param(
+            'git -c "core.hooks"Path=/x commit', [("bypass", "-c core.hooksPath=/x")], id="key"
+        ),
+        pytest.param('git commit -m "" -n', [("bypass", "-n")], id="empty-message-kept"),
+        pytest.param("git pull --no-verify", [("bypass", "--no-verify")], id="pull"),
+        # Words the shell computes.
+        pytest.param("$GIT commit -m x", [("unreadable", "$GIT")], id="variable-command"),
+        pytest.param('"$(which git)" commit', [("unreadable", "$(which git)")], id="subst-cmd"),
+        pytest.param("/usr/bin/g?t commit -n", [("unreadable", "/usr/bin/g?t")], id="glob-cmd"),
+        pytest.param("{g,}it commit -n", [("unreadable", "{g,}it")], id="brace-cmd"),
+        pytest.param("git $SUB -m x", [("unreadable", "$SUB")], id="variable-subcommand"),
+        pytest.param("git `echo commit` -n", [("unreadable", "`echo commit`")], id="backticks"),
+        pytest.param("git commit $FLAGS -m x", [("unreadable", "$FLAGS")], id="variable-flags"),
+        pytest.param('git commit "$F" -m x', [("unreadable", "$F")], id="quoted-variable-flag"),
+        pytest.param("git commit -m $MSG", [("unreadable", "$MSG")], id="unquoted-message"),
+        pytest.param("git push origin $(x)", [("unreadable", "$(x)")], id="unquoted-subst"),
+        pytest.param("git -c $KV commit", [("unreadable", "$KV")], id="variable-config"),
+        pytest.param("git config $K /dev/null", [("unreadable", "$K")], id="variable-key"),
+        pytest.param("git commit -m x *", [("unreadable", "*")], id="glob-argument"),
+        # git aliases: on the command line, in the environment, in the line, configured.
+        pytest.param(
+            'git -c alias.ci="commit --no-verify" ci -m x',
+            [("bypass", "--no-verify")],
+            id="alias-c",
+        ),
+        pytest.param('git -c alias.ci="!git commit -n" ci', [("bypass", "-n")], id="alias-c-shell"),
+        pytest.param("git -c alias.CI='commit -n' ci", [("bypass", "-n")], id="alias-any-case"),
+        pytest.param(
+            "A='commit -n' git --config-env=alias.x=A x", [("bypass", "-n")], id="config-env"
+        ),
+        pytest.param(
+            "git --config-env=alias.x=A x",
+            [("unreadable", "git x")],
+            id="config-env-from-outside",
+        ),
+        pytest.param(
+            "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=alias.x GIT_CONFIG_VALUE_0='commit -n' git x",
+            [("bypass", "-n")],
+            id="config-count",
+        ),
+        pytest.param(
+            "GIT_CONFIG_PARAMETERS=\"'alias.x'='commit -n'\" git x",
+            [("bypass", "-n")],
+            id="config-parameters",
+        ),
+        pytest.param(
+            "git config alias.zz 'commit -n' && git zz -m x", [("bypass", "-n")], id="in-line"
+        ),
+        pytest.param("git ci -m x", [("bypass", "-n")], id="configured"),
+        pytest.param("git sci", [("bypass", "-n")], id="configured-shell"),
+        pytest.param("git chain", [("bypass", "-n")], id="alias-of-alias"),
+        pytest.param(
+            "git -c alias.x='!sh -c \"git commit -n\"' x", [("bypass", "-n")], id="shell-alias"
+        ),
+        pytest.param(
+            "git -c alias.x='!f() { git commit \"$@\"; }; f' x -n",
+            [("unreadable", "$@")],
+            id="shell-function-alias",
+        ),
+        # Commands fed arguments the line does not show.
+        pytest.param(
+            "echo --no-verify | xargs git commit -m x",
+            [("unreadable", "xargs … git commit")],
+            id="xargs",
+        ),
+        pytest.param(
+            "echo -n | xargs -I{} git commit {} -m x",
+            [("unreadable", "xargs … git commit")],
+            id="xargs-I",
+        ),
+        pytest.param("echo commit -n | xargs git", [("unreadable", "xargs")], id="xargs-sub"),
+        pytest.param(
+            "parallel git commit -m x ::: -n",
+            [("unreadable", "parallel … git commit")],
+            id="parallel",
+        ),
+        pytest.param(
+            "find . -name x -exec git commit -m x {} \\;",
+            [("unreadable", "find … git commit")],
+            id="find-exec",
+        ),
+        pytest.param("ls | xargs git push", [("unreadable", "xargs … git push")], id="xargs-push"),
+        pytest.param(
+            "ls | xargs git ci",
+            [("unreadable", "xargs … git commit"), ("bypass", "-n")],
+            id="xargs-alias",
+        ),
+        pytest.param(
+            "ls | xargs git checkout", [("unreadable", "xargs … git checkout")], id="xargs-co"
+        ),
+        # Visible strings are parsed.
+        pytest.param("sh -c 'g\"\"it commit -n'", [("bypass", "-n")], id="sh-c-quotes"),
+        pytest.param('bash -c "git commit -n"', [("bypass", "-n")], id="bash-c"),
+        pytest.param("eval 'git commit' '-n'", [("bypass", "-n")], id="eval-words"),
+        pytest.param("watch 'git commit -n'", [("bypass", "-n")], id="watch"),
+        pytest.param("cat <(git commit -n)", [("bypass", "-n")], id="process-substitution"),
+        pytest.param("echo ${X:-$(git commit -n)}", [("bypass", "-n")], id="default-subst"),
+    ],
+)
+def test_bypasses_through_quoting_aliases_and_feeders_are_refused(
+    text: str, refused: list[tuple[str, str]]
+) -> None:
+    assert refusals(text) == refused
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("ls -la src", id="ls"),
+        pytest.param("git status", id="status"),
+        pytest.param("git log --format=%H -3", id="log-format"),
+        pytest.param("git log @{u}..HEAD", id="reflog-braces"),
+        pytest.param("ls *.py && git add *.py", id="globs-outside-commit"),
+        pytest.param('git commit -m "$(cat msg.txt)"', id="quoted-message-substitution"),
+        pytest.param('git commit -am "fix $x"', id="quoted-message-variable"),
+        pytest.param('git commit -m"$MSG"', id="attached-message"),
+        pytest.param('git commit --message="$MSG"', id="long-attached-message"),
+        pytest.param(
+            "git commit -m \"$(cat <<'EOF'\nfeat: x -n\n\nbody\nEOF\n)\"", id="heredoc-message"
+        ),
+        pytest.param('git push -u origin "$(git branch --show-current)"', id="current-branch"),
+        pytest.param('git -C "$DIR" status', id="variable-folder-harmless-command"),
+        pytest.param("git commit -m x -- $FILES", id="paths-after-double-dash"),
+        pytest.param("$EDITOR notes.txt", id="variable-command-not-git"),
+        pytest.param("git st", id="harmless-alias"),
+        pytest.param("git -c alias.status='commit -n' status", id="alias-cannot-replace-git"),
+        pytest.param("git branch --merged | xargs git branch -d", id="xargs-delete"),
+        pytest.param("find . -name '*.orig' -exec rm {} +", id="find-not-git"),
+        pytest.param("echo 'git commit -n'", id="quoted-text"),
+        pytest.param("git commit -m x # --no-verify", id="comment"),
+    ],
+)
+def test_ordinary_commands_stay_allowed(text: str) -> None:
+    assert refusals(text) == []
+
+
+def test_configured_aliases_are_read_only_for_a_subcommand_git_does_not_have() -> None:
+    asked: list[str | None] = []
+
+    def aliases(folder: str | None) -> dict[str, str]:
+        asked.append(folder)
+        return ALIASES
+
+    concerns("ls -la src; git status; git commit -m x; git log", aliases=aliases)
+    assert asked == []
+    concerns("git -C sub ci", aliases=aliases)
+    assert asked == ["sub"]
