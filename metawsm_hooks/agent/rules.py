@@ -251,7 +251,9 @@ def _unreadable_command(command: SimpleCommand) -> list[Concern]:
         return []
     for word in command.words[1:]:
         lowered = word.lower()
-        if lowered in _MATTERS or "no-verify" in lowered or HOOKS_PATH in lowered:
+        # An argument may itself be a command line (``$SHELL -c 'git commit -n'``).
+        inner = {w.lower() for w in shell_words(word)} if " " in word else set()
+        if lowered in _MATTERS or "git" in inner or "no-verify" in lowered or HOOKS_PATH in lowered:
             return [
                 _unreadable(
                     command,
