@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,8 @@ from metawsm_hooks.checks import (
     tests,
     ticket_workflow,
 )
+from metawsm_hooks.git.types import Change
+from metawsm_hooks.records import replace
 from testing.checks import commit_ctx, make_policy
 from testing.util import git, write
 
@@ -188,3 +192,38 @@ def test_check_modules_declare_where_they_apply() -> None:
         == {"commit", "pr"}
     )
     assert frozenset({"pr"}) == clean_tree.APPLIES_TO
+
+
+def test_checks_reading_the_change_run_last_and_report_in_policy_order(committed: Path) -> None:
+    # At push time the change is still being listed by git: the other checks run meanwhile.
+    write(committed, ".env", "SECRET=1\n")
+    git(committed, "add", ".env")
+    policy = make_policy(required_checks=("forbidden_files", "ticket_workflow"))
+    ctx = commit_ctx(committed, policy, ticket="ABC-1")
+    seen: list[str] = []
+
+    class Watched:
+        def __init__(self, name: str, inner: Any) -> None:
+            self.name, self.inner = name, inner
+
+        def __iter__(self) -> Iterator[Change]:
+            seen.append(self.name)
+            return iter(self.inner)
+
+        def list_files(self, prefix: str) -> list[str]:
+            seen.append(self.name)
+            files: list[str] = self.inner.list_files(prefix)
+            return files
+
+        def read(self, path: str, *, limit: int | None = None) -> bytes | None:
+            data: bytes | None = self.inner.read(path, limit=limit)
+            return data
+
+    watched = replace(
+        ctx, changes=Watched("changes", ctx.changes), source=Watched("tree", ctx.source)
+    )
+    report = run_checks(watched)
+    assert seen[0] == "tree" and seen[-1] == "changes"
+    assert [r.name for r in report.results] == ["forbidden_files", "ticket_workflow"]
+    assert [r.status for r in report.results] == ["failed", "passed"]
+    assert forbidden_files.READS_CHANGES and not hasattr(ticket_workflow, "READS_CHANGES")

@@ -17,7 +17,7 @@ from metawsm_hooks.records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from datetime import datetime
     from typing import Protocol
 
@@ -108,11 +108,12 @@ class Report(Record):
 
 class CheckContext(Record):
     """Everything a check may look at; ``tree_id`` and ``run_in_place`` are only computed when
-    a check needs them (only ``tests`` does)."""
+    a check needs them (only ``tests`` does). ``changes`` may be computed on first use too (a
+    push's): a check that reads it says so with ``READS_CHANGES = True`` and runs last."""
 
     operation: str  # "commit" or "pr"
     repo: Repository
-    changes: Sequence[Change]
+    changes: Iterable[Change]  # iterated once, by the checks that READS_CHANGES
     source: TreeSource  # the tree being committed or pushed
     tree_id: Callable[[], str]
     run_in_place: Callable[[], bool]  # is the working tree exactly the tree being checked
@@ -143,11 +144,12 @@ def run_checks(
     """Evaluate the policy's required checks for ``ctx.operation``. With ``only``, just those
     of them (e.g. ``["tests"]`` to run the tests again), the verdict taken over those."""
     names = ctx.policy.git_pr.checks()
-    results: list[CheckResult] = []
-    for name in names:
-        if only is not None and name not in only:
-            continue
-        results.append(_run_one(name, ctx))
+    chosen = [name for name in names if only is None or name in only]
+    # The checks that read the change (``READS_CHANGES``) run last: at push time git may still
+    # be listing it (``ctx.changes`` waits for git on first use), and the others need not wait.
+    order = sorted(range(len(chosen)), key=lambda i: _reads_changes(chosen[i]))
+    evaluated = {i: _run_one(chosen[i], ctx) for i in order}
+    results = [evaluated[i] for i in range(len(chosen))]
     return Report(
         operation=ctx.operation,
         require_all=ctx.policy.git_pr.require_all,
@@ -165,6 +167,12 @@ def _rfc3339(now: datetime | None) -> str:
     from datetime import timezone
 
     return now.astimezone(timezone.utc).strftime(RFC3339_UTC)
+
+
+def _reads_changes(name: str) -> bool:
+    if name not in CHECK_NAMES:
+        return False
+    return bool(getattr(importlib.import_module(f"{__name__}.{name}"), "READS_CHANGES", False))
 
 
 def _run_one(name: str, ctx: CheckContext) -> CheckResult:

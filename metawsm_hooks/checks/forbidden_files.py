@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 APPLIES_TO = frozenset({"commit", "pr"})
+READS_CHANGES = True
 
 
 def run(ctx: CheckContext) -> CheckResult:

@@ -52,8 +52,11 @@ from metawsm_hooks.stages.push_input import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from metawsm_hooks.checks import Report
     from metawsm_hooks.git.repository import Repository
+    from metawsm_hooks.git.types import Change
     from metawsm_hooks.store import PendingPush, PullRequestPush, Store
 
 
@@ -380,12 +383,13 @@ class PushRun:
             server=self.server,
             other_branches_than=self.other_branches_than,
         )
-        changes = repo.pushed_changes(**where).changes
         return run_checks(
             CheckContext(
                 operation="pr",
                 repo=repo,
-                changes=changes,
+                # git is still walking the pushed commits: the checks that do not read them
+                # run meanwhile (``run_checks``).
+                changes=_OnFirstUse(lambda: repo.pushed_changes(**where).changes),
                 source=repo.commit_source(new),
                 tree_id=lambda: repo.tree_id_of(new),
                 run_in_place=lambda: not self.server and repo.worktree_matches_commit(new),
@@ -485,6 +489,20 @@ class PushRun:
     def close(self) -> None:
         self.store.close()
         self.repo.close()
+
+
+class _OnFirstUse:
+    """The changes ``compute`` returns, computed when first iterated over."""
+
+    def __init__(self, compute: Callable[[], list[Change]]) -> None:
+        self._compute: Callable[[], list[Change]] | None = compute
+        self._changes: list[Change] = []
+
+    def __iter__(self) -> Iterator[Change]:
+        if self._compute is not None:
+            self._changes = self._compute()
+            self._compute = None
+        return iter(self._changes)
 
 
 def _branch_name(ref: PushedRef, *, branch_override: str | None) -> str | None:
