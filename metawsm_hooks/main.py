@@ -7,6 +7,7 @@ imports neither argparse nor typing: the parser is built only for the other comm
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 import sys
@@ -481,7 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit code: 0 passed, 1 blocked, 2 usage or internal error,
     128 + the signal when interrupted."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    guard_standard_streams()
+    closed = guard_standard_streams()
     if argv[:2] == ["agent", "pre-tool-use"] and not {"-h", "--help"} & set(argv):
         # Runs before every shell command an agent makes: nothing else is set up for it.
         from metawsm_hooks.agent.guard import main as guard
@@ -505,8 +506,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run(out, hook.stage, hook.hook_args, policy=hook.policy, db=hook.db)
         ns = build_parser().parse_args(argv)
-        out = Output(json_mode=getattr(ns, "format", "human") == "json")
-        return _dispatch(ns, out)
+        out = Output(json_mode=getattr(ns, "format", "human") == "json", output_is_product=True)
+        code = _dispatch(ns, out)
+        if 1 in closed and out.wrote_output:  # stdout was closed (`>&-`): /dev/null took it
+            out.lost_output = out.lost_output or os.strerror(errno.EBADF)
+        if out.lost_output is not None:
+            # As coreutils: output that could not be written is a failure, said in one line.
+            out.error(f"cannot write the output ({out.lost_output})")
+            return max(code, EXIT_USAGE)
+        return code
     except FatalError as exc:
         out.error(exc.message)
         return exc.exit_code

@@ -68,11 +68,18 @@ class Output:
         json_mode: bool = False,
         out: IO[str] | None = None,
         err: IO[str] | None = None,
+        output_is_product: bool = False,
     ) -> None:
         self.json_mode = json_mode
         self._out = out if out is not None else sys.stdout
         self._err = err if err is not None else sys.stderr
         self._colour = _wants_colour(self._out)
+        # A command whose output is what it is run for (``schema > schema.json``) fails when
+        # stdout cannot be written (``main`` says so in one line); a hook stage's product is its
+        # verdict, so there a lost line is a warning and the exit code stays the decision's.
+        self._output_is_product = output_is_product
+        self.lost_output: str | None = None
+        self.wrote_output = False
 
     def _paint(self, word: str) -> str:
         code = _COLOURS.get(word)
@@ -81,6 +88,8 @@ class Output:
         return f"\033[{code}m{word}\033[0m"
 
     def _write(self, stream: IO[str], text: str) -> None:
+        if stream is self._out:
+            self.wrote_output = True
         try:
             try:
                 stream.write(text + "\n")
@@ -89,11 +98,16 @@ class Output:
             stream.flush()
         except (OSError, ValueError) as exc:
             # The reader went away (`| head`), the stream is closed or full (/dev/full): what
-            # cannot be shown is dropped, and the exit code still says what happened.
+            # cannot be shown is dropped. A reader that stopped reading chose to (as `seq | head`
+            # is no error); otherwise a command whose output is its product fails, and a hook
+            # warns and keeps the exit code of its decision.
             _silence(stream)
             if stream is not self._err and not isinstance(exc, BrokenPipeError):
-                reason = getattr(exc, "strerror", None) or exc
-                self._write(self._err, f"{PREFIX}: warning: cannot write the output ({reason})")
+                reason = str(getattr(exc, "strerror", None) or exc)
+                if self._output_is_product:
+                    self.lost_output = self.lost_output or reason
+                else:
+                    self._write(self._err, f"{PREFIX}: warning: cannot write the output ({reason})")
 
     def line(self, text: str) -> None:
         """A human line; in JSON mode it goes to stderr so stdout stays one document."""
@@ -154,14 +168,17 @@ def _silence(stream: IO[str]) -> None:
         os.close(null)
 
 
-def guard_standard_streams() -> None:
+def guard_standard_streams() -> frozenset[int]:
     """Give a closed stdin, stdout or stderr (``git commit 2>&-``) /dev/null in its place, before
     anything opens a file: otherwise the store or a pipe would take descriptor 1 or 2 and the
-    output of git (or of this process) would land in it."""
+    output of git (or of this process) would land in it. Returns the descriptors that were
+    closed."""
+    closed = set()
     for fd in (0, 1, 2):
         try:
             os.fstat(fd)
         except OSError:
+            closed.add(fd)
             null = os.open(os.devnull, os.O_RDWR)
             if null != fd:
                 os.dup2(null, fd)
@@ -170,6 +187,7 @@ def guard_standard_streams() -> None:
         sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 (lives as long as the process)
     if sys.stderr is None:
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+    return frozenset(closed)
 
 
 def _wants_colour(stream: IO[str]) -> bool:
