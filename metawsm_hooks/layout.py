@@ -199,12 +199,19 @@ class ServerPolicy(Record):
 
 
 def resolve_server_policy(
-    *, repo: Repository, named: Path | None, baseline: str | None, where: str, ci: bool
+    *,
+    repo: Repository,
+    named: Path | None,
+    baseline: str | None,
+    where: str,
+    nothing: str,
+    ci: bool,
 ) -> ServerPolicy:
     """The authoritative policy on the server and in CI (the module docstring's order).
 
     ``baseline`` is the default branch's commit before the push (or ``--base``), ``where`` says
-    which. A policy read from a commit runs its commands only in CI, never on the server.
+    which; ``nothing`` says why there is none when it is None (the defaults are then used). A
+    policy read from a commit runs its commands only in CI, never on the server.
     """
     chosen = named_policy(named)
     if chosen is not None:
@@ -226,7 +233,8 @@ def resolve_server_policy(
         if data is not None:
             result = load_policy_bytes(data, source=source)
             return ServerPolicy(ResolvedPolicy(result, TRACKED, None, source), ci, baseline)
-    described = f"metawsm's built-in defaults (no {POLICY_RELPATH} at {where})"
+    why = f"no {POLICY_RELPATH} at {where}" if baseline is not None else nothing
+    described = f"metawsm's built-in defaults ({why})"
     return ServerPolicy(
         ResolvedPolicy(defaults_result(), DEFAULTS, None, described), True, baseline
     )
@@ -285,7 +293,8 @@ def _home_policy(home: Home, *, strict: bool, cwd: Path | None) -> ResolvedPolic
 def describe_finding(result: PolicyResult, finding: Finding) -> str:
     """``PATH:LINE:COLUMN: json.path: message``, the form editors and CI annotations parse; a
     problem the file has no place for (a default breaking a rule) points at its start."""
-    where = f"{result.source}:{finding.line or 1}:{finding.column or 1}"
+    line, column = finding.place()
+    where = f"{result.source}:{line}:{column}"
     return f"{where}: {finding.path or '(document)'}: {finding.message}"
 
 

@@ -80,7 +80,8 @@ def status(out: Output, *, ticket: str | None, limit: int, db: str | None) -> in
         where = f"{row['stage']} {row.get('branch') or '-'}"
         detail = row.get("detail") or ""
         kind = str(row.get("actor_kind") or "")
-        who = f" ({kind} {row.get('agent') or ''})".replace(" )", ")") if kind else ""
+        agent = str(row.get("agent") or "")
+        who = f" ({kind} {agent})" if kind and agent else f" ({kind})" if kind else ""
         out.line(f"  {row['created_at']} {where} {row['verdict']}{who} {detail}".rstrip())
     if assists:
         out.line(f"recent operator assists ({len(assists)}):")

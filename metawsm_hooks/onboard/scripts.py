@@ -281,9 +281,15 @@ def install(
         if work_tree is not None:
             # Scripts written into a hooks folder inside the work tree (a relative
             # core.hooksPath) are the tool's, not the user's work: they never enter git.
+            # .git/hooks lies under the work tree's folder but is no part of it: git never
+            # shows what is inside a .git folder, so it needs no exclude line.
+            from metawsm_hooks.fs import is_within
+
             with contextlib.suppress(ValueError):
-                folder = hooks_dir.resolve().relative_to(work_tree.resolve()).as_posix()
-                scripts = [f"/{folder}/{name}" for name in dict.fromkeys(hook_types)]
+                folder = hooks_dir.resolve().relative_to(work_tree.resolve())
+                if ".git" not in folder.parts and not is_within(hooks_dir, [common_dir]):
+                    names = dict.fromkeys(hook_types)
+                    scripts = [f"/{folder.as_posix()}/{name}" for name in names]
         note = exclude_store(common_dir, also=scripts)
         if note:
             messages.append(note)

@@ -20,11 +20,15 @@ class Finding(Struct):
     line: int | None = None
     column: int | None = None
 
+    def place(self) -> tuple[int, int]:
+        """``(line, column)`` as reported: a problem the file has no place for (a missing file,
+        a default breaking a rule) points at the file's start, 1:1, in the human lines
+        (``PATH:LINE:COLUMN``) and in JSON alike."""
+        return self.line or 1, self.column or 1
+
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"path": self.path, "message": self.message, "line": self.line}
-        if self.column is not None:
-            out["column"] = self.column
-        return out
+        line, column = self.place()
+        return {"path": self.path, "message": self.message, "line": line, "column": column}
 
 
 class PolicyResult(Struct):

@@ -45,6 +45,7 @@ class Verdict:
         self.assist: list[str] = []
         self.extra_failures: list[tuple[str, str]] = []
         self.identity: Identity | IdentityConflict | None = None
+        self.shown = False  # show_verdict printed its notes and lines
 
     def add(self, name: str, status: str, detail: str) -> None:
         self.gates.append((name, status, detail))
@@ -416,6 +417,7 @@ def consult_operator(
 
 
 def show_verdict(out: Output, verdict: Verdict, *, heading: str | None = None) -> None:
+    verdict.shown = True
     if heading:
         out.line(heading)
     for note in verdict.notes:

@@ -120,15 +120,19 @@ class PushRun:
     def authority(self) -> ServerPolicy:
         """The server's (or CI's) policy, loaded and shown once."""
         if self._authority is None:
+            short = (self.baseline or "")[:12]
             if self.server:
-                where = f"the default branch before the push, {(self.baseline or '')[:12]}"
+                where = f"the default branch before the push, {short}"
+                nothing = "the repository had no default branch before the push"
             else:
-                where = f"--base {(self.baseline or '')[:12]}"
+                where = f"--base {short}"
+                nothing = "--base is all zeros: a new branch"
             self._authority = resolve_server_policy(
                 repo=self.repo,
                 named=self.options.policy_path,
                 baseline=self.baseline,
                 where=where,
+                nothing=nothing,
                 ci=not self.server,
             )
             resolved = self._authority.resolved
@@ -549,7 +553,9 @@ def enforce_all(
         run.write_ledger(verdicts)
         if not out.json_mode:
             for verdict in verdicts:
-                if verdict.report is None:
+                # Verdicts that stopped before the checks and were not shown yet (a deletion,
+                # enforcement off, an invalid policy, an error): once each.
+                if verdict.report is None and not verdict.shown:
                     for note in verdict.notes:
                         out.line(note)
                     for name, detail in verdict.extra_failures:
