@@ -46,7 +46,7 @@ def _evaluate(data: bytes, *, source: str, strict: bool) -> PolicyResult:
     # the JSON reader or the rules.
     from metawsm_hooks.golang import encoding_json
     from metawsm_hooks.policy.decode import Decoder, build, state_of
-    from metawsm_hooks.policy.rules import checked_hooks, rule_findings
+    from metawsm_hooks.policy.rules import checked_hooks, pattern_warnings, rule_findings
 
     try:
         root = encoding_json.parse(data)
@@ -72,6 +72,8 @@ def _evaluate(data: bytes, *, source: str, strict: bool) -> PolicyResult:
 
     errors = decoder.type_errors + rule_errors
     warnings = list(decoder.notes)
+    # Accepted by metawsm, matching nothing: a warning whatever --strict says about unknown keys.
+    warnings += [located(path, message) for path, message in pattern_warnings(decoded)]
     if strict:
         errors += decoder.unknown + hook_findings
     else:

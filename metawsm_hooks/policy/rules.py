@@ -156,6 +156,43 @@ def _agent_findings(p: Policy, profiles: dict[str, str]) -> Iterator[tuple[str, 
         yield from field_findings(agent, base, {"profile": names_a_profile})
 
 
+def pattern_warnings(p: Policy) -> Iterator[tuple[str, str]]:
+    """(JSON path, message) for each ``git_pr.forbidden_file_patterns`` entry holding a pattern
+    Go's ``filepath.Match`` rejects (``ErrBadPattern``). metawsm's ``Validate`` accepts such a
+    pattern and its matching then never matches it, so this is a warning, never an error. An
+    entry is read as metawsm reads it at run time: split on commas, trimmed."""
+    for i, entry in enumerate(p.git_pr.forbidden_file_patterns):
+        for part in entry.split(","):
+            note = bad_pattern_note(go_trim(part))
+            if note is not None:
+                yield f"git_pr.forbidden_file_patterns[{i}]", note
+
+
+def bad_pattern_note(pattern: str) -> str | None:
+    """Why ``pattern`` matches nothing and what to write instead; None for a pattern Go's
+    ``filepath.Match`` accepts (or an empty one)."""
+    import json
+    import re
+
+    from metawsm_hooks.golang.filepath import Glob
+
+    if not pattern or Glob.parse(pattern) is not None:
+        return None
+    # Taken literally: every [ and ] escaped, and a lone trailing backslash doubled.
+    literal = re.sub(r"[\[\]]", lambda found: "\\" + found.group(), pattern)
+    if (len(literal) - len(literal.rstrip("\\"))) % 2:
+        literal += "\\"
+    advice = []
+    if Glob.parse(literal) is not None:
+        advice.append(f"to match it literally write {json.dumps(literal)} in the JSON")
+    if "[" in pattern:
+        advice.append("to match a class complete it, as in [abc] or [^abc]")
+    return (
+        f"{json.dumps(pattern)} is a bad pattern to Go's filepath.Match (syntax error in"
+        f" pattern), so metawsm's forbidden_files matches nothing with it; {'; '.join(advice)}"
+    )
+
+
 def checked_hooks(raw: HooksSettings, problem: Callable[[str, str], None]) -> HooksSettings:
     """The settings as used: each as its rule normalizes it (trimmed, lower-cased); a setting
     that breaks its rule falls back to its default, and a bad list entry is dropped, with a

@@ -279,6 +279,10 @@ class PushRun:
                 more = len(pushed.errors) - _SHOWN_ERRORS
                 verdict.add("policy", "failed", f"{where}: and {more} more problems")
             return None
+        for finding in pushed.warnings:
+            if finding.path.startswith("git_pr.forbidden_file_patterns["):
+                # A pattern it adds that Go rejects adds nothing: said, as the hooks say it.
+                verdict.notes.append(f"warning: {describe_finding(pushed, finding)}")
         problems = pushed_policy_problems(pushed.policy)
         if problems:
             for problem in problems:

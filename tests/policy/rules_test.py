@@ -408,3 +408,36 @@ def test_a_hooks_block_of_the_wrong_type_only_warns() -> None:
     assert [(w.path, w.message) for w in result.warnings] == [
         ("hooks", "must be an object, not a list")
     ]
+
+
+# --- forbidden patterns Go's filepath.Match rejects: accepted, with a warning ---------------------
+
+
+@pytest.mark.parametrize(
+    ("patterns", "warned", "advice"),
+    [
+        pytest.param([".env", "*.pem"], [], None, id="good"),
+        pytest.param(["["], [(1, '"["')], r'write "\\[" in the JSON', id="open-class"),
+        pytest.param(["*.[ch"], [(1, '"*.[ch"')], "as in [abc] or [^abc]", id="unclosed"),
+        pytest.param(["[]a]"], [(1, '"[]a]"')], "to match a class", id="empty-class"),
+        pytest.param(["a\\"], [(1, '"a\\\\"')], r'write "a\\\\" in the JSON', id="trailing-escape"),
+        pytest.param([".env", "*.pem, ["], [(2, '"["')], None, id="comma-separated-entry"),
+        pytest.param(["[a-z]", "\\[", "[^x]"], [], None, id="valid-classes-and-escapes"),
+    ],
+)
+def test_a_bad_forbidden_pattern_is_a_warning(
+    patterns: list[str], warned: list[tuple[int, str]], advice: str | None
+) -> None:
+    text = json.dumps({"git_pr": {"forbidden_file_patterns": patterns}}, indent=2)
+    for strict in (False, True):
+        result = load_policy_bytes(text.encode(), source="p.json", strict=strict)
+        assert result.valid and not result.errors  # metawsm's Validate accepts it
+        found = [
+            (f.path, f.line, f.column) for f in result.warnings if "filepath.Match" in f.message
+        ]
+        assert found == [(f"git_pr.forbidden_file_patterns[{i - 1}]", 3 + i, 7) for i, _ in warned]
+        for finding, (_, shown) in zip(result.warnings, warned, strict=True):
+            assert f"{shown} is a bad pattern to Go's filepath.Match" in finding.message
+            assert "matches nothing" in finding.message
+            if advice:
+                assert advice in finding.message
