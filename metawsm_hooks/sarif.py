@@ -40,7 +40,9 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "ForbiddenFiles",
         "No changed file matches git_pr.forbidden_file_patterns",
         "No file added or modified in the range may match a pattern of"
-        " git_pr.forbidden_file_patterns (the whole path, its base name, or a folder it is in).",
+        " git_pr.forbidden_file_patterns: the pattern matches the whole path or its base name"
+        " (Go's filepath.Match), or, less a trailing /, is the path or one of its parent folders"
+        " from the repository root (config/creds covers config/creds/x, not app/config/creds/x).",
     ),
     (
         "tests",

@@ -269,7 +269,10 @@ class GitPRPolicy(Struct):
             "id_rsa",
             "id_ed25519",
         ),
-        doc="Globs no changed file may match.",
+        doc="Patterns no changed file may match: Go's filepath.Match against the whole path or"
+        " its base name, or the pattern (less a trailing /) is the path or one of its parent"
+        " folders from the repository root (config/creds covers config/creds/x, not"
+        " app/config/creds/x).",
         rule=Entries(NotEmpty()),
     )
     allowed_repos: tuple[str, ...] = field(
