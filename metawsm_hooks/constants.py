@@ -54,6 +54,9 @@ STORE_EXCLUDE: Final = STORE_RELPATH + "*"
 # that its files stay out of git however the tool was installed; it ignores itself too.
 STORE_IGNORE_FILE: Final = ".gitignore"
 STORE_IGNORE_MARK: Final = "# metawsm-hooks: the store and its side files stay out of git"
+# How long the store waits for another process's write, in seconds, when no policy sets
+# hooks.store_busy_timeout_seconds (its default).
+STORE_BUSY_TIMEOUT: Final = 10.0
 # The first lines of every hook script the tool writes.
 HOOK_SCRIPT_MARKER: Final = "# managed-by: metawsm-hooks"
 # The suffix of a file the tool writes beside the one it replaces, before renaming it over it.

@@ -19,6 +19,7 @@ from metawsm_hooks.constants import (
     METAWSM_TABLES,
     PR_STATES,
     RFC3339_UTC,
+    STORE_BUSY_TIMEOUT,
     STORE_IGNORE_FILE,
     STORE_IGNORE_MARK,
     STORE_LOCK_SUFFIX,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
     _T = TypeVar("_T")
 
-DEFAULT_BUSY_TIMEOUT = 10.0
 _BUSY_SLICE = 0.1  # seconds SQLite may wait for a lock in one go
 _TEST_CACHE_KEEP = 2000
 _clock = time.time  # the one source of "now" for records (tests may replace it)
@@ -498,7 +498,7 @@ class Store:
         self._timeout = busy_timeout
 
     @classmethod
-    def open(cls, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Store:
+    def open(cls, path: Path, *, busy_timeout: float = STORE_BUSY_TIMEOUT) -> Store:
         """Open (creating it if needed) the store at ``path``: WAL, busy timeout, migrations.
 
         Creation is serialised by an exclusive lock on ``<path>.lock`` so that many hooks opening a

@@ -48,13 +48,14 @@ _code_stamp: bytes | None = None
 
 
 def _code_fingerprint() -> bytes:
-    """Changes whenever a module of the policy or golang packages changes (all that decides a
-    verdict), so stale results are never used."""
+    """Changes whenever a module of the policy or golang packages, or the constants they read,
+    changes (all that decides a verdict), so stale results are never used."""
     global _code_stamp
     if _code_stamp is None:
         parts = [__version__]
         here = os.path.dirname(os.path.abspath(__file__))
-        for folder in (here, os.path.join(os.path.dirname(here), "golang")):
+        package = os.path.dirname(here)
+        for folder in (here, os.path.join(package, "golang")):
             try:
                 names = sorted(name for name in os.listdir(folder) if name.endswith(".py"))
             except OSError:
@@ -66,6 +67,12 @@ def _code_fingerprint() -> bytes:
                     parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
                 except OSError:
                     parts.append(f"{name}:?")
+        # The constants the schema reads (the check names, the store's default busy timeout).
+        try:
+            st = os.stat(os.path.join(package, "constants.py"))
+            parts.append(f"constants.py:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append("constants.py:?")
         _code_stamp = "|".join(parts).encode()
     return _code_stamp
 

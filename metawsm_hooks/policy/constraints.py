@@ -2,8 +2,8 @@
 
 Each constraint says what is wrong with a value (``problem``: the message, or ``None``), what
 metawsm makes of a good value (``normalize``: trimmed, lower-cased) and what the JSON Schema says
-of it (``enum``, ``minimum``, ``min_items``). Fields declare theirs in ``schema``; ``rules`` runs
-them in metawsm's order, with the rules that span several fields.
+of it (``enum``, ``minimum``, ``exclusive_minimum``, ``min_items``). Fields declare theirs in
+``schema``; ``rules`` runs them in metawsm's order, with the rules that span several fields.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ class Constraint:
 
     __slots__ = ()
     enum: tuple[str, ...] | None = None
-    minimum: int | None = None
+    minimum: int | None = None  # of an integer field
+    exclusive_minimum: int | None = None  # of a number field
     min_items: int | None = None
 
     def problem(self, value: Any) -> str | None:
@@ -31,15 +32,16 @@ class Constraint:
 
 
 class Positive(Constraint):
-    """An integer greater than 0."""
+    """An integer, or a number, greater than 0."""
 
     __slots__ = ("message",)
     minimum = 1
+    exclusive_minimum = 0
 
     def __init__(self, message: str = "must be greater than 0, not {}") -> None:
         self.message = message
 
-    def problem(self, value: int) -> str | None:
+    def problem(self, value: float) -> str | None:
         return None if value > 0 else self.message.format(value)
 
 

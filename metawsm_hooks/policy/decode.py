@@ -20,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a measurable share of a hook's start-up; annotations only
     from typing import Any, Final
 
-_STR, _INT, _BOOL, _OBJ, _LIST = range(5)
+_STR, _INT, _BOOL, _OBJ, _LIST, _FLOAT = range(6)
 
 
 class _Slice:
@@ -51,8 +51,9 @@ class _Table:
         self.by_fold = {fold_key(f.name): f for f in spec}
 
 
-_SCALARS: Final = {"str": _STR, "int": _INT, "bool": _BOOL}
+_SCALARS: Final = {"str": _STR, "int": _INT, "float": _FLOAT, "bool": _BOOL}
 _TABLES: dict[type, _Table] = {}
+_FLOAT_MAX: Final = 1.7976931348623157e308
 
 
 def _table(cls: type) -> _Table:
@@ -92,6 +93,8 @@ def _zero(kind: int, cls: type | None) -> Any:
         return ""
     if kind == _INT:
         return 0
+    if kind == _FLOAT:
+        return 0.0
     if kind == _BOOL:
         return False
     if kind == _LIST:
@@ -122,6 +125,7 @@ def build(cls: type, state: dict[str, Any]) -> Any:
 _KIND_WORDS: Final = {
     _STR: "a string",
     _INT: "an integer",
+    _FLOAT: "a number",
     _BOOL: "true or false",
     _OBJ: "an object",
 }
@@ -255,6 +259,15 @@ class Decoder:
         elif kind == _BOOL:
             if got == encoding_json.BOOL:
                 container[slot] = node.flag
+                return
+        elif kind == _FLOAT:
+            if got == encoding_json.NUMBER:
+                # Go's float64: any JSON number that does not overflow.
+                value = float(node.text)
+                if -_FLOAT_MAX <= value <= _FLOAT_MAX:
+                    container[slot] = value
+                    return
+                sink.append(self.at(path, f"{node.text} does not fit in a 64-bit float", node))
                 return
         elif got == encoding_json.NUMBER:
             text = node.text

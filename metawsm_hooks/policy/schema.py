@@ -12,7 +12,7 @@ the default list starts from when metawsm decodes a file.
 
 from __future__ import annotations
 
-from metawsm_hooks.constants import CHECK_NAMES, DEFAULT_BRANCH_TEMPLATE
+from metawsm_hooks.constants import CHECK_NAMES, DEFAULT_BRANCH_TEMPLATE, STORE_BUSY_TIMEOUT
 from metawsm_hooks.golang.strings import go_lower, go_trim
 from metawsm_hooks.policy.constraints import (
     TRIM,
@@ -365,6 +365,11 @@ class HooksSettings(Struct):
         default=(),
         doc="fnmatch patterns of branch names that skip the branch-template check.",
         rule=Entries(NotEmpty()),
+    )
+    store_busy_timeout_seconds: float = field(
+        default=STORE_BUSY_TIMEOUT,
+        doc="How long a hook waits for the store while another process writes it, in seconds.",
+        rule=Positive(),
     )
     agents: AgentSettings = field(default=AgentSettings(), doc="How the hooks treat coding agents.")
 

@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a measurable share of a hook's start-up; annotations only
     from typing import Any
 
-_SCALARS = {"str": str, "int": int, "bool": bool}
+_SCALARS = {"str": str, "int": int, "float": float, "bool": bool}
 
 
 def json_schema() -> dict[str, Any]:
@@ -39,6 +39,11 @@ def json_schema() -> dict[str, Any]:
                 assert rule is not None and rule.minimum is not None, f"{name}.{key} has no bound"
                 prop["minimum"] = rule.minimum
                 prop["maximum"] = INT_MAX
+            if prop.get("type") == "number":
+                assert rule is not None and rule.exclusive_minimum is not None, (
+                    f"{name}.{key} has no bound"
+                )
+                prop["exclusiveMinimum"] = rule.exclusive_minimum
             if rule is not None and rule.min_items is not None:
                 prop["minItems"] = rule.min_items
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -282,6 +282,18 @@ def test_numbers_go_accepts(text: str) -> None:
     assert error_paths(load(text)) == ([] if "-0" not in text else ["version"])
 
 
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [("0.3", 0.3), ("2", 2.0), ("25e-1", 2.5), ("1.7976931348623157e308", 1.7976931348623157e308)],
+    ids=["fraction", "whole", "exponent", "float64-max"],
+)
+def test_a_number_setting_takes_any_number_go_does(number: str, expected: float) -> None:
+    result = load(f'{{"hooks": {{"store_busy_timeout_seconds": {number}}}}}')
+    assert result.valid, result.errors
+    assert result.policy is not None
+    assert result.policy.hooks.store_busy_timeout_seconds == expected
+
+
 def test_decoding_goes_on_after_a_type_error() -> None:
     result = load('{"version": "2", "tmux": {"session_pattern": 1}, "git_pr": {"mode": "x"}}')
     assert error_paths(result) == ["version", "tmux.session_pattern", "git_pr.mode"]

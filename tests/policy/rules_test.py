@@ -402,6 +402,25 @@ def test_hook_problems_are_errors_when_strict() -> None:
     assert result.policy.hooks == HooksSettings(exempt_branches=("ok",))
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param('"1"', "must be a number, not a string", id="string"),
+        pytest.param("1e309", "1e309 does not fit in a 64-bit float", id="beyond-float64"),
+        pytest.param("0", "must be greater than 0, not 0.0; using 10.0", id="zero"),
+        pytest.param("-0.5", "must be greater than 0, not -0.5; using 10.0", id="negative"),
+    ],
+)
+def test_a_bad_store_busy_timeout_warns_and_falls_back(value: str, message: str) -> None:
+    result = load(f'{{"hooks": {{"store_busy_timeout_seconds": {value}}}}}')
+    assert result.valid
+    assert [(w.path, w.message) for w in result.warnings] == [
+        ("hooks.store_busy_timeout_seconds", message)
+    ]
+    assert result.policy is not None
+    assert result.policy.hooks.store_busy_timeout_seconds == 10.0
+
+
 def test_a_hooks_block_of_the_wrong_type_only_warns() -> None:
     result = load('{"hooks": [1]}')
     assert result.valid

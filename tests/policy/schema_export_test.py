@@ -32,6 +32,7 @@ def schema_errors(
         "array": lambda v: isinstance(v, list),
         "string": lambda v: isinstance(v, str),
         "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
         "boolean": lambda v: isinstance(v, bool),
     }
     if kind is not None and not checks[kind](value):
@@ -40,6 +41,8 @@ def schema_errors(
         errors.append(f"{where}: {value!r} not in enum")
     if "minimum" in schema and value < schema["minimum"]:
         errors.append(f"{where}: below minimum")
+    if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
+        errors.append(f"{where}: not above exclusive minimum")
     if "minItems" in schema and len(value) < schema["minItems"]:
         errors.append(f"{where}: too few items")
     if kind == "object":
@@ -68,6 +71,7 @@ def test_json_schema_describes_the_policy_and_accepts_the_example() -> None:
         "default",
         "enum",
         "minimum",
+        "exclusiveMinimum",
         "maximum",
         "minItems",
     }
@@ -96,4 +100,16 @@ def test_json_schema_describes_the_policy_and_accepts_the_example() -> None:
         "$.version: below minimum",
         "$.git_pr.mode: 'sometimes' not in enum",
         "$.agents: too few items",
+    ]
+
+
+def test_a_number_setting_is_a_positive_number() -> None:
+    schema = json_schema()
+    timeout = schema["$defs"]["HooksSettings"]["properties"]["store_busy_timeout_seconds"]
+    assert (timeout["type"], timeout["exclusiveMinimum"], timeout["default"]) == ("number", 0, 10.0)
+    hooks = {"hooks": {"store_busy_timeout_seconds": 0.3}}
+    assert schema_errors(schema, hooks, schema) == []
+    hooks = {"hooks": {"store_busy_timeout_seconds": 0}}
+    assert schema_errors(schema, hooks, schema) == [
+        "$.hooks.store_busy_timeout_seconds: not above exclusive minimum"
     ]
