@@ -538,6 +538,7 @@ class Guard:
         from pathlib import Path
 
         from metawsm_hooks.agent.actor import AGENT, actor_from
+        from metawsm_hooks.constants import STORE_BUSY_TIMEOUT
         from metawsm_hooks.errors import FatalError
         from metawsm_hooks.stages.common import actor_of, store_location
         from metawsm_hooks.store import HookRun, Store
@@ -567,7 +568,13 @@ class Guard:
                 if repo is not None
                 else Path(str(self.options.db))
             )
-            with Store.open(path) as store:
+            # The policy's busy timeout when the decision loaded it (a commit, a push, a branch
+            # or a skip), else the default: the policy is not loaded for this alone.
+            policy = self._policies.get(str(repo.git_dir) if repo is not None else "")
+            timeout = (
+                STORE_BUSY_TIMEOUT if policy is None else policy.hooks.store_busy_timeout_seconds
+            )
+            with Store.open(path, busy_timeout=timeout) as store:
                 store.record_hook_run(
                     HookRun(
                         stage="pre-tool-use",

@@ -84,17 +84,19 @@ def current_branch(what: str) -> str:
     return head.branch
 
 
-def open_store(db: str | None) -> Store:
+def open_store(db: str | None, policy: Policy | None) -> Store:
     """The store (``layout.store_location``): ``--db`` / ``$METAWSM_DB`` / ``$METAWSM_HOME``'s
-    need no repository."""
-    from metawsm_hooks.constants import DB_ENV
+    need no repository. It waits for another process's write as long as ``policy`` says
+    (``hooks.store_busy_timeout_seconds``; its default when None)."""
+    from metawsm_hooks.constants import DB_ENV, STORE_BUSY_TIMEOUT
     from metawsm_hooks.layout import configured_home, store_location
     from metawsm_hooks.store import Store
 
     repo = maybe_repository()
     if repo is None and not (db or os.environ.get(DB_ENV) or configured_home(None) is not None):
         find_repository()  # says that this is not a repository and what to do
-    return Store.open(store_location(repo, db))
+    timeout = STORE_BUSY_TIMEOUT if policy is None else policy.hooks.store_busy_timeout_seconds
+    return Store.open(store_location(repo, db), busy_timeout=timeout)
 
 
 def worktree_root(repo: Repository, what: str) -> Path:

@@ -33,7 +33,8 @@ def record(
     from metawsm_hooks.store import PRKey
 
     url = redact(url)  # a PR URL with credentials in it is stored and shown without them
-    template = usable_policy(out, policy).git_pr.branch_template
+    used = usable_policy(out, policy)
+    template = used.git_pr.branch_template
     if branch is None:
         branch = current_branch("--branch NAME")
     found = parse_branch(template, branch)
@@ -57,7 +58,7 @@ def record(
             " and would change; give the PR's real number with --number N",
             exit_code=EXIT_USAGE,
         )
-    store = open_store(db)
+    store = open_store(db, used)
     with store:
         identity = resolve_identity(store, found)
         if isinstance(identity, IdentityConflict):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from metawsm_hooks.commands.common import maybe_repository, open_store
-from metawsm_hooks.errors import EXIT_PASS
+from metawsm_hooks.commands.common import maybe_repository, open_store, resolved_policy
+from metawsm_hooks.errors import EXIT_PASS, FatalError
 from metawsm_hooks.output import Output
 
 if TYPE_CHECKING:
@@ -20,7 +20,13 @@ def status(out: Output, *, ticket: str | None, limit: int, db: str | None) -> in
     from metawsm_hooks.hooks_off import unhooked_worktrees
     from metawsm_hooks.identity import ticket_spellings
 
-    store = open_store(db)
+    # How long the store waits is the policy's the hooks would use here, read quietly: its
+    # problems are for validate and the hooks to report, and an invalid one leaves the default.
+    try:
+        used = resolved_policy(None).result
+    except FatalError:
+        used = None
+    store = open_store(db, used.policy if used is not None and used.valid else None)
     with store:
         settled = _settle(store)
         # The ticket as the user types it (METAWSM-009, metawsm-009, the branch's token).

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from metawsm_hooks.constants import DB_ENV, DEFAULT_HOOK_TYPES
+from metawsm_hooks.constants import DB_ENV, DEFAULT_HOOK_TYPES, STORE_BUSY_TIMEOUT
 from metawsm_hooks.errors import FatalError
 from metawsm_hooks.onboard.scripts import (
     CHAINED_SUFFIX,
@@ -182,8 +182,9 @@ def check_identity(cwd: Path) -> DoctorCheck:
     return DoctorCheck("git identity", True, ident)
 
 
-def check_store(db_path: Path) -> DoctorCheck:
-    """Open the store when it exists; otherwise make sure it can be created."""
+def check_store(db_path: Path, *, busy_timeout: float = STORE_BUSY_TIMEOUT) -> DoctorCheck:
+    """Open the store when it exists (waiting ``busy_timeout`` seconds for another process's
+    write); otherwise make sure it can be created."""
     if not db_path.exists():
         parent = db_path.parent
         while not parent.exists() and parent != parent.parent:
@@ -199,21 +200,21 @@ def check_store(db_path: Path) -> DoctorCheck:
     from metawsm_hooks.store import Store
 
     try:
-        with Store.open(db_path):
+        with Store.open(db_path, busy_timeout=busy_timeout):
             pass
     except FatalError as exc:
         return DoctorCheck("store", False, f"{db_path} cannot be opened", exc.message)
     return DoctorCheck("store", True, f"{db_path} opens and is writable")
 
 
-def check_metawsm_tables(db_path: Path) -> DoctorCheck:
+def check_metawsm_tables(db_path: Path, *, busy_timeout: float = STORE_BUSY_TIMEOUT) -> DoctorCheck:
     """Whether the store holds metawsm's own tables (then records use metawsm's identities)."""
     from metawsm_hooks.store import Store
 
     present: tuple[str, ...] = ()
     if db_path.is_file():
         try:
-            with Store.open(db_path) as store:
+            with Store.open(db_path, busy_timeout=busy_timeout) as store:
                 present = store.metawsm_tables()
         except FatalError:
             present = ()
@@ -270,7 +271,13 @@ def doctor(
         checks.append(_policy_check(policy))
     checks += check_hooks(hooks_dir, hook_types=hook_types, root=root)
     if db_path is not None:
-        checks += [check_store(db_path), check_metawsm_tables(db_path)]
+        timeout = (
+            STORE_BUSY_TIMEOUT if enforced is None else enforced.hooks.store_busy_timeout_seconds
+        )
+        checks += [
+            check_store(db_path, busy_timeout=timeout),
+            check_metawsm_tables(db_path, busy_timeout=timeout),
+        ]
     checks.append(check_identity(cwd))
     if enforced is None:
         checks.append(

@@ -70,7 +70,7 @@ def enforce_commit(
     head = repo.head()
     verdict = Verdict(label="commit")
     verdict.branch = head.branch
-    store = open_store(options, repo)
+    store = open_store(options, repo, enforceable(result))
     try:
         skips = skipped_checks(out, actor)
 

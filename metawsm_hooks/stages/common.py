@@ -11,7 +11,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from metawsm_hooks.branch import BranchMatch, check_branch
-from metawsm_hooks.constants import CHECK_NAMES, DEFAULT_BRANCH_TEMPLATE, RUN_ID_TIME, SKIP_ENV
+from metawsm_hooks.constants import (
+    CHECK_NAMES,
+    DEFAULT_BRANCH_TEMPLATE,
+    RUN_ID_TIME,
+    SKIP_ENV,
+    STORE_BUSY_TIMEOUT,
+)
 from metawsm_hooks.errors import EXIT_BLOCKED, EXIT_PASS
 from metawsm_hooks.layout import describe_finding
 from metawsm_hooks.output import Output, printable
@@ -326,11 +332,14 @@ def store_location(repo: Repository, override: str | None) -> Path:
     return locate(repo, override)
 
 
-def open_store(options: StageOptions, repo: Repository) -> Store:
-    """The store; one that cannot be written raises a FatalError that blocks (exit 1)."""
+def open_store(options: StageOptions, repo: Repository, policy: Policy | None) -> Store:
+    """The store, waiting for another process's write as long as ``policy`` says
+    (``hooks.store_busy_timeout_seconds``; its default when None); one that cannot be written
+    raises a FatalError that blocks (exit 1)."""
     from metawsm_hooks.store import Store
 
-    return Store.open(store_location(repo, options.db_path))
+    timeout = STORE_BUSY_TIMEOUT if policy is None else policy.hooks.store_busy_timeout_seconds
+    return Store.open(store_location(repo, options.db_path), busy_timeout=timeout)
 
 
 def audit(

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from metawsm_hooks.git.repository import Repository
     from metawsm_hooks.output import Output
+    from metawsm_hooks.policy import Policy
     from metawsm_hooks.stages.common import Verdict
     from metawsm_hooks.stages.options import StageOptions
 
@@ -44,12 +45,14 @@ class _MessageContext(Record):
 
 class _Audit(Record):
     """The audit record of one message stage run, written through the store as every stage's
-    is (``stages.common.audit``): the branch and its tokens on ``verdict``, and ``outcome``
-    unless the stage's own verdict decides it (``passed``/``blocked``)."""
+    is (``stages.common.audit``): the branch and its tokens on ``verdict``, ``outcome``
+    unless the stage's own verdict decides it (``passed``/``blocked``), and the policy that says
+    how long the store waits (None, the default, when it is invalid)."""
 
     verdict: Verdict
     options: StageOptions
     outcome: str | None = None
+    policy: Policy | None = None
 
 
 _MESSAGE_CONFIG = ("commit.cleanup", "core.commentchar", "commit.template")
@@ -92,8 +95,10 @@ def _message_context(options: StageOptions) -> _MessageContext:
         if isinstance(found, BranchMatch):
             verdict.match = found
     if policy.git_pr.effective_mode() == "off":
-        return _MessageContext(None, "off", {}, repo, _Audit(verdict, options, "off"), described)
-    audit = _Audit(verdict, options)
+        return _MessageContext(
+            None, "off", {}, repo, _Audit(verdict, options, "off", policy), described
+        )
+    audit = _Audit(verdict, options, policy=policy)
     mode = policy.hooks.commit_message
     if mode == "off":
         return _MessageContext(None, "off", {}, repo, audit, described)
@@ -295,7 +300,7 @@ def _record(audit: _Audit, repo: Repository, stage: str, passed: bool, what: str
     verdict = audit.verdict
     verdict.add("commit_message", "passed" if passed else "failed", what)
     actor = actor_of(repo)
-    store = open_store(audit.options, repo)
+    store = open_store(audit.options, repo, audit.policy)
     try:
         identify(verdict, store, blocking=False)
         outcome = audit.outcome or ("passed" if passed else "blocked")

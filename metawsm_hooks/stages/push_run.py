@@ -87,6 +87,7 @@ class PushRun:
         repo: Repository,
         destination: Destination | None,
         server: bool,
+        refs: Sequence[PushedRef],
         baseline: str | None = None,
         other_branches_than: str | None = None,
     ) -> None:
@@ -100,19 +101,19 @@ class PushRun:
         self.server = server
         self.actor = actor_of(repo)
         self.skips = skipped_checks(out, self.actor)
+        self.policies: dict[str, ResolvedPolicy] = {}
+        # The server and CI enforce their own policy; what is pushed only adds to it.
+        self.authoritative = server or stage == "ci"
+        self.baseline = baseline
+        self._authority: ServerPolicy | None = None
         # A push is never accepted unrecorded: a store that cannot be written blocks it.
-        self.store: Store = open_store(options, repo)
+        self.store: Store = open_store(options, repo, self._store_policy(refs))
         if stage == "pre-push":
             from metawsm_hooks.stages.ledger import settle
 
             # Earlier pushes git delivered (or refused) since their pre-push passed them.
             for line in settle(repo, self.store, ask_remote=True):
                 out.note(line)
-        self.policies: dict[str, ResolvedPolicy] = {}
-        # The server and CI enforce their own policy; what is pushed only adds to it.
-        self.authoritative = server or stage == "ci"
-        self.baseline = baseline
-        self._authority: ServerPolicy | None = None
         # The ledger is written once every ref is decided: one blocked ref makes git refuse the
         # whole push, so a ref that passed was not delivered either.
         self.ledger: list[tuple[Verdict, PushedRef, str, Policy]] = []
@@ -141,6 +142,20 @@ class PushRun:
             if not self.out.json_mode:
                 self.out.note("a pushed policy only adds restrictions to this one")
         return self._authority
+
+    def _store_policy(self, refs: Sequence[PushedRef]) -> Policy | None:
+        """The policy that says how long the store waits for another process's write: the
+        server's or CI's own, else the first pushed commit's; None (the default) when that
+        policy is invalid or nothing pushed is a commit."""
+        try:
+            if self.authoritative:
+                return enforceable(self.authority().resolved.result)
+            for ref in refs:
+                if ref.new is not None and self.repo.resolve(ref.new) is not None:
+                    return enforceable(self.policy_for(ref.new).result)
+        except Exception:  # enforcing that ref meets the problem again and fails the ref with it
+            return None
+        return None
 
     def policy_for(self, new: str) -> ResolvedPolicy:
         """The policy for a pushed commit, loaded (and shown) once per file or commit."""
@@ -549,6 +564,7 @@ def enforce_all(
         repo=repo,
         destination=destination,
         server=server,
+        refs=refs,
         baseline=baseline,
         other_branches_than=other_branches_than,
     )

@@ -11,7 +11,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -246,30 +245,18 @@ def test_signal_during_pre_push_tests_cleans_up(
 
 # --- the store -----------------------------------------------------------------------------------
 
-# The CLI with the store's busy timeout shortened: the tool has no setting for it, and the
-# default (10 s) would make every lock test wait that long.
-SHORT_TIMEOUT_CLI = """\
-import sys
-from metawsm_hooks.store import Store
-Store.open.__func__.__kwdefaults__["busy_timeout"] = 0.3
-from metawsm_hooks.main import main
-raise SystemExit(main(sys.argv[1:]))
-"""
-
 
 @pytest.fixture
-def short_timeout(hooked: Path, tmp_path: Path) -> Path:
-    """``hooked``'s installed hooks call a ``metawsm-hooks`` whose store waits only 0.3 s."""
-    script = fresh_dir(tmp_path / "short-bin") / "metawsm-hooks"
-    script.write_text(
-        f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -c {shlex.quote(SHORT_TIMEOUT_CLI)} "$@"\n'
+def short_timeout(hooked: Path) -> Path:
+    """``hooked`` with a committed policy whose store waits only 0.3 s for another process's
+    write (the default, 10 s, would make every lock test wait that long); the policy file."""
+    policy = write_policy(
+        hooked,
+        {"required_checks": ["tests", "forbidden_files"]},
+        hooks={"store_busy_timeout_seconds": 0.3},
     )
-    script.chmod(0o755)
-    for hook in (hooked / ".git" / "hooks").iterdir():
-        text = hook.read_text()
-        if CLI in text:
-            hook.write_text(text.replace(CLI, str(script)))
-    return script
+    commit_all(hooked, "ABC-1: the store waits 0.3 s")
+    return policy
 
 
 @pytest.fixture
@@ -352,6 +339,18 @@ def test_locked_store_blocks_a_commit_with_one_message(hooked: Path, short_timeo
     assert git(hooked, "rev-parse", "HEAD").stdout == head
     assert git(hooked, "diff", "--cached", "--name-only").stdout == b"x.txt\n"  # still staged
     assert hook_runs(db) == runs_before
+
+
+def test_pr_record_waits_for_a_locked_store_as_long_as_the_policy_says(
+    hooked: Path, short_timeout: Path
+) -> None:
+    assert cli(hooked, "run", "pre-commit").returncode == 0
+    db = store_of(hooked)
+    with locked(db):
+        proc = cli(hooked, "pr", "record", "--url", "https://github.com/acme/repo/pull/7")
+    assert proc.returncode == 1
+    assert_one_clear_error(output(proc), str(db), "locked by another process for more than 0.3 s")
+    assert pr_rows(db) == []
 
 
 def test_locked_store_with_the_default_timeout(hooked: Path) -> None:
