@@ -3,6 +3,7 @@ project settings (``agent.settings``)."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 
 from metawsm_hooks.commands.common import find_repository, worktree_root
@@ -21,8 +22,9 @@ def install_agents(out: Output, agents: Sequence[str]) -> int:
     repo = find_repository()
     root = repo.workdir or worktree_root(repo, "install an agent hook into")
     chosen = tuple(dict.fromkeys(agents))
+    cli = default_command()
     for agent in chosen:
-        out.line(settings.install(root, agent, default_command()))
+        out.line(settings.install(root, agent, cli))
     # Settings left uncommitted fail the first push (clean_tree): say how to commit them.
     advice = commit_advice(
         repo,
@@ -31,6 +33,7 @@ def install_agents(out: Output, agents: Sequence[str]) -> int:
         summary=f"Add the metawsm-hooks guard for {' and '.join(chosen)}",
         policy=resolved_policy(None, repo=repo).result.policy,
         home=configured_home(repo) is not None,
+        local=f"it runs this machine's {shlex.join(cli)}",
     )
     if advice:
         out.line(advice)

@@ -287,6 +287,11 @@ class Repository:
         paths = {path for _, path in self._status_entries(None) if path not in skip}
         return sorted(paths, key=os.fsencode)
 
+    def untracked_paths(self) -> list[str]:
+        """The paths of ``dirty_paths`` that git does not track (status ``??``), sorted."""
+        paths = {path for code, path in self._status_entries(None) if code == "??"}
+        return sorted(paths, key=os.fsencode)
+
     def worktree_matches_index(
         self, *, index_file: Path | None = None, ignore: Sequence[str] = ()
     ) -> bool:

@@ -8,7 +8,10 @@ form the commit-msg hook wants (``TICKET: summary`` on a branch that carries a t
 
 Nothing is said for a file ``git status`` does not show (ignored, or tracked and unchanged).
 In a checkout a metawsm home governs, the home's policy and store are local to the machine and
-so are these files: the line says how to keep them out of git instead.
+so are these files: the line says how to keep them out of git instead. So are new files that
+name this machine's paths (an agent's settings name the ``metawsm-hooks`` they run by its
+absolute path, which another clone may not have); one git already tracks is committed, with
+that said.
 """
 
 from __future__ import annotations
@@ -33,13 +36,16 @@ def commit_advice(
     summary: str,
     policy: Policy | None,
     home: bool,
+    local: str | None = None,
 ) -> str | None:
     """One line saying how to commit the files of ``written`` (under the worktree ``root``) that
     ``git status`` shows, with ``summary`` as the commit's subject; None when it shows none.
 
     ``policy`` (None: invalid or unknown) gives the branch template, the base and exempt branches
     and whether ``clean_tree`` is required; ``home`` is true when a metawsm home governs the
-    checkout (then the line says how to exclude the files instead).
+    checkout (then the line says how to exclude the files instead). ``local`` says why the
+    files belong to this machine (then new ones are excluded likewise, and tracked ones are
+    committed with that reason given).
     """
     from metawsm_hooks.commit_message import display_ticket
     from metawsm_hooks.git.repository import Repository
@@ -48,6 +54,7 @@ def commit_advice(
     fresh = Repository.discover(root)
     try:
         dirty = set(fresh.dirty_paths())
+        untracked = set(fresh.untracked_paths())
         head = fresh.head()
     finally:
         fresh.close()
@@ -58,11 +65,12 @@ def commit_advice(
     shown = [_from_here(root / path) for path in pending]
     names = ", ".join(pending)
     it = "it" if len(pending) == 1 else "them"
-    if home:
+    if home or (local and all(path in untracked for path in pending)):
+        why = "a metawsm home governs this checkout" if home else local
         exclude = _from_here(repo.common_dir / "info" / "exclude")
         lines = " ".join(shlex.quote("/" + path) for path in pending)
         return (
-            f"a metawsm home governs this checkout, so {names} stays local: keep {it} out of"
+            f"{why}, so {names} stays local: keep {it} out of"
             f" git status (a push's clean_tree check needs it empty) with:"
             f" printf '%s\\n' {lines} >> {shlex.quote(exclude)}"
         )
@@ -77,6 +85,8 @@ def commit_advice(
     advice += f": {command}"
     if refusal:
         advice += f"; {refusal}"
+    if local:
+        advice += f" (git already tracks {it}, but {local}: every clone needs the same)"
     return advice
 
 

@@ -4,7 +4,8 @@ metawsm's clean_tree check passes only when ``git status`` shows nothing, so a p
 settings left uncommitted would refuse the first push. ``init``, ``onboard`` and
 ``install --agent`` print the one command line that commits exactly those files, with the message
 the commit-msg hook wants; nothing when the file is ignored or already tracked, and the way to
-keep it local when a metawsm home governs the checkout."""
+keep it local when a metawsm home governs the checkout or, for a new agent settings file, because
+it names this machine's metawsm-hooks by its absolute path."""
 
 from __future__ import annotations
 
@@ -47,13 +48,6 @@ def project(repo: Path, tmp_path: Path, on_path: None) -> Path:
             "ABC-1: Add the metawsm policy",
             id="ticket-required",
         ),
-        pytest.param(
-            "abc-1/repo/run-1",
-            None,
-            ["install", "--agent", "claude", "--agent", "codex"],
-            "ABC-1: Add the metawsm-hooks guard for claude and codex",
-            id="agents",
-        ),
     ],
 )
 def test_the_advised_commit_lets_the_first_push_pass(
@@ -65,10 +59,6 @@ def test_the_advised_commit_lets_the_first_push_pass(
         write(project, ".metawsm/policy.json", policy)  # kept by onboard, not yet committed
     if command[0] != "onboard":
         assert cli(project, "install").returncode == 0
-    if command[:2] == ["install", "--agent"]:
-        assert cli(project, "init").returncode == 0
-        git(project, "add", ".metawsm/policy.json")
-        git(project, "commit", "-q", "-m", "ABC-1: policy")
     proc = cli(project, *command)
     assert proc.returncode == 0, output(proc)
     [advised] = ADVICE.findall(proc.stdout)
@@ -142,5 +132,47 @@ def test_a_metawsm_home_keeps_the_files_local(project: Path, tmp_path: Path) -> 
     [line] = [line for line in agents.stdout.splitlines() if "stays local" in line]
     keep = line.partition(" with: ")[2]
     done = subprocess.run(["sh", "-c", keep], cwd=project, capture_output=True, check=False)
+    assert done.returncode == 0, output(done)
+    assert git(project, "status", "--porcelain").stdout == b""
+
+
+def test_new_agent_settings_stay_local(project: Path) -> None:
+    """They run this installation's metawsm-hooks by its absolute path, which another clone
+    may not have: the advice keeps them out of git, and the first push passes."""
+    git(project, "checkout", "-q", "-b", "abc-1/repo/run-1")
+    assert cli(project, "install").returncode == 0
+    assert cli(project, "init").returncode == 0
+    git(project, "add", ".metawsm/policy.json")
+    git(project, "commit", "-q", "-m", "ABC-1: policy")
+    agents = cli(project, "install", "--agent", "claude", "--agent", "codex")
+    assert agents.returncode == 0, output(agents)
+    assert "next, commit" not in agents.stdout
+    [line] = [line for line in agents.stdout.splitlines() if "stays local" in line]
+    assert line.startswith("it runs this machine's /")
+    assert ".claude/settings.json, .codex/config.toml stays local" in line
+    refused = git(project, "push", "-q", "origin", "HEAD", check=False)
+    assert b"working tree is dirty" in refused.stdout + refused.stderr
+    keep = line.partition(" with: ")[2]
+    done = subprocess.run(["sh", "-c", keep], cwd=project, capture_output=True, check=False)
+    assert done.returncode == 0, output(done)
+    assert git(project, "status", "--porcelain").stdout == b""
+    pushed = git(project, "push", "-q", "origin", "HEAD", check=False)
+    assert pushed.returncode == 0, output(pushed)
+
+
+def test_tracked_agent_settings_are_committed_with_a_warning(project: Path) -> None:
+    git(project, "checkout", "-q", "-b", "abc-1/repo/run-1")
+    assert cli(project, "install").returncode == 0
+    assert cli(project, "init").returncode == 0
+    write(project, ".claude/settings.json", '{"permissions": {}}\n')  # the team's settings
+    git(project, "add", ".metawsm/policy.json", ".claude/settings.json")
+    git(project, "commit", "-q", "-m", "ABC-1: policy and settings")
+    agents = cli(project, "install", "--agent", "claude")
+    assert agents.returncode == 0, output(agents)
+    [advised] = ADVICE.findall(agents.stdout)
+    assert "-m 'ABC-1: Add the metawsm-hooks guard for claude'" in advised
+    assert "(git already tracks it, but it runs this machine's /" in advised
+    command = advised.partition(" (git already tracks")[0]
+    done = subprocess.run(["sh", "-c", command], cwd=project, capture_output=True, check=False)
     assert done.returncode == 0, output(done)
     assert git(project, "status", "--porcelain").stdout == b""
