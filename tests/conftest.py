@@ -4,6 +4,7 @@ the ``testing`` package."""
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,15 @@ _SCRUBBED = (
     "CLAUDECODE",
     "CODEX_",
 )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A shell without job control starts a background command with SIGINT ignored, and an
+    ignored signal stays ignored across exec: the tests that interrupt this process or a hook
+    would wait for a Ctrl-C that never arrives. Python's own handler goes back in, so the
+    hooks the tests start begin with the default again."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
