@@ -24,7 +24,8 @@ _SCRUBBED = (
 )
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
+@pytest.fixture(autouse=True, scope="session")
+def interruptible() -> None:
     """A shell without job control starts a background command with SIGINT ignored, and an
     ignored signal stays ignored across exec: the tests that interrupt this process or a hook
     would wait for a Ctrl-C that never arrives. Python's own handler goes back in, so the
